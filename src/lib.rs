@@ -1,1 +1,12 @@
+//! terraform-provider-aliyun: a Terraform provider for Alibaba Cloud ECI image and
+//! data caches and ECS image pipeline executions.
+//!
+//! Layers, top-down (dependencies point down only):
+//! - `server`: the gRPC plugin server (handshake, TLS, tfplugin6); the only place
+//!   protobuf types live.
+//! - `driver`: validate / plan / apply / read / import, written once for all resources.
+//! - `tf`: values, types, schemas, diagnostics, codecs (knows nothing of Alibaba).
+//! - `resources`: the provider, its configuration, one file per resource.
+//! - `aliyun`: the signed Alibaba Cloud API client (knows nothing of Terraform).
 
+pub mod tf;
