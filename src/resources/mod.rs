@@ -1,0 +1,3 @@
+//! The Alibaba Cloud provider: its configuration and one file per resource.
+
+pub mod wait;

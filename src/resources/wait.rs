@@ -1,0 +1,228 @@
+//! Waiting for asynchronous status changes, shared by every resource.
+//!
+//! Polling is adaptive: the first check happens at once, then the interval grows
+//! from a fraction of a second to a cap of a few seconds, so a create costs little
+//! more than the cloud's own time (the official provider waits a fixed 10 s before
+//! its first check, then polls every 3 s). Every wait honours the deadline from the
+//! resource's `timeouts` and the stop token that `StopProvider` trips, and an
+//! unrecognised status keeps the wait going rather than failing it.
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::tf::Cx;
+
+/// First interval after an immediate first check.
+const FIRST_INTERVAL: Duration = Duration::from_millis(200);
+/// Growth factor of the interval.
+const GROWTH: f64 = 1.5;
+/// Longest interval between two checks.
+const MAX_INTERVAL: Duration = Duration::from_secs(5);
+
+/// What one check of the remote object found.
+#[derive(Debug)]
+pub enum Poll<T> {
+    /// The wait is over; here is the object.
+    Done(T),
+    /// Still in progress, in this status.
+    Pending(String),
+    /// A terminal failure status, with the cloud's explanation (event messages).
+    Failed {
+        /// The failure status.
+        status: String,
+        /// What the cloud said went wrong.
+        detail: String,
+    },
+    /// The object no longer exists.
+    Gone,
+}
+
+/// Why a wait ended without reaching its goal.
+#[derive(Debug)]
+pub enum WaitError<E> {
+    /// The object reached a failure status.
+    Failed {
+        /// The failure status.
+        status: String,
+        /// The cloud's explanation.
+        detail: String,
+    },
+    /// The deadline passed; `status` is the last status seen.
+    Timeout {
+        /// The configured timeout, if known.
+        after: Option<Duration>,
+        /// Last status seen.
+        status: String,
+    },
+    /// Terraform asked the provider to stop (Ctrl-C).
+    Stopped {
+        /// Last status seen.
+        status: String,
+    },
+    /// The object disappeared.
+    Gone,
+    /// A check failed with an error that retries did not cure.
+    Api(E),
+}
+
+impl<E: fmt::Display> fmt::Display for WaitError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitError::Failed { status, detail } if detail.is_empty() => {
+                write!(f, "it reached status {status}")
+            }
+            WaitError::Failed { status, detail } => {
+                write!(f, "it reached status {status}: {detail}")
+            }
+            WaitError::Timeout {
+                after: Some(d),
+                status,
+            } => write!(
+                f,
+                "timed out after {} (the timeout from `timeouts`); last status: {status}",
+                crate::tf::schema::format_duration(*d)
+            ),
+            WaitError::Timeout {
+                after: None,
+                status,
+            } => write!(f, "timed out; last status: {status}"),
+            WaitError::Stopped { status } => {
+                write!(
+                    f,
+                    "interrupted by Terraform (stop requested); last status: {status}"
+                )
+            }
+            WaitError::Gone => write!(f, "it no longer exists"),
+            WaitError::Api(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Checks with `poll` until it returns [`Poll::Done`], a failure, the deadline or a stop.
+pub async fn until<C, T, E, F, Fut>(cx: &Cx<C>, mut poll: F) -> Result<T, WaitError<E>>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Poll<T>, E>>,
+{
+    let mut interval = FIRST_INTERVAL;
+    let mut last_status = String::from("(not yet checked)");
+    loop {
+        let check = tokio::select! {
+            biased;
+            _ = cx.cancel.cancelled() => return Err(WaitError::Stopped { status: last_status }),
+            r = poll() => r,
+        };
+        match check.map_err(WaitError::Api)? {
+            Poll::Done(t) => return Ok(t),
+            Poll::Failed { status, detail } => return Err(WaitError::Failed { status, detail }),
+            Poll::Gone => return Err(WaitError::Gone),
+            Poll::Pending(status) => last_status = status,
+        }
+        let mut sleep_for = interval;
+        if let Some(deadline) = cx.deadline {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(WaitError::Timeout {
+                    after: cx.timeout,
+                    status: last_status,
+                });
+            }
+            sleep_for = sleep_for.min(deadline - now);
+        }
+        tokio::select! {
+            biased;
+            _ = cx.cancel.cancelled() => return Err(WaitError::Stopped { status: last_status }),
+            _ = tokio::time::sleep(sleep_for) => {}
+        }
+        interval = interval.mul_f64(GROWTH).min(MAX_INTERVAL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use tokio_util::sync::CancellationToken;
+
+    fn cx(timeout: Option<Duration>) -> Cx<()> {
+        Cx {
+            client: Arc::new(()),
+            deadline: timeout.map(|t| Instant::now() + t),
+            timeout,
+            cancel: CancellationToken::new(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn first_check_is_immediate_and_intervals_grow_to_the_cap() {
+        let start = Instant::now();
+        let mut seen = Vec::new();
+        let r: Result<u32, WaitError<String>> = until(&cx(None), || {
+            seen.push(start.elapsed());
+            let n = seen.len();
+            async move {
+                Ok(if n == 12 {
+                    Poll::Done(7)
+                } else {
+                    Poll::Pending("Creating".into())
+                })
+            }
+        })
+        .await;
+        assert_eq!(r.unwrap(), 7);
+        assert_eq!(seen[0], Duration::ZERO);
+        assert_eq!(seen[1], FIRST_INTERVAL);
+        let gaps: Vec<Duration> = seen.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps.windows(2).all(|g| g[1] >= g[0]));
+        assert_eq!(*gaps.last().unwrap(), MAX_INTERVAL);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn timeout_names_the_last_status() {
+        let r: Result<(), WaitError<String>> = until(&cx(Some(Duration::from_secs(5))), || async {
+            Ok(Poll::Pending("Creating".into()))
+        })
+        .await;
+        let e = r.unwrap_err();
+        assert!(matches!(&e, WaitError::Timeout { status, .. } if status == "Creating"));
+        assert_eq!(
+            e.to_string(),
+            "timed out after 5s (the timeout from `timeouts`); last status: Creating"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stop_interrupts_the_wait() {
+        let c = cx(None);
+        let token = c.cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            token.cancel();
+        });
+        let start = Instant::now();
+        let r: Result<(), WaitError<String>> =
+            until(&c, || async { Ok(Poll::Pending("BUILDING".into())) }).await;
+        assert!(matches!(r, Err(WaitError::Stopped { .. })));
+        assert!(start.elapsed() <= Duration::from_secs(3));
+    }
+
+    #[tokio::test]
+    async fn failure_and_gone_end_the_wait() {
+        let r: Result<(), WaitError<String>> = until(&cx(None), || async {
+            Ok(Poll::Failed {
+                status: "Failed".into(),
+                detail: "pull failed".into(),
+            })
+        })
+        .await;
+        assert_eq!(
+            r.unwrap_err().to_string(),
+            "it reached status Failed: pull failed"
+        );
+        let r: Result<(), WaitError<String>> = until(&cx(None), || async { Ok(Poll::Gone) }).await;
+        assert!(matches!(r, Err(WaitError::Gone)));
+    }
+}
