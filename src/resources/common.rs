@@ -1,0 +1,185 @@
+//! Schema pieces and validation rules shared by the resources: tags, resource IDs,
+//! regions, computed event lists.
+
+use crate::tf::validators::{Matches, Validator};
+use crate::tf::{Attribute, AttributePath, Diagnostics, Type, Value};
+
+/// Most tags a resource can carry (every API page: `Tag.N`, N = 1..20).
+pub const MAX_TAGS: usize = 20;
+
+/// Alibaba's tag rules (ECI TagResources and ECS StartImagePipelineExecution pages):
+/// at most 20 tags; keys 1-128 characters, not starting with `aliyun` or `acs:`;
+/// keys and values without `http://` or `https://`; values at most 128 characters
+/// and not starting with `acs:`.
+pub struct TagRules;
+
+impl Validator for TagRules {
+    fn description(&self) -> String {
+        format!(
+            "At most {MAX_TAGS} tags. Keys are 1 to 128 characters and cannot start with `aliyun` or `acs:`; \
+             values are at most 128 characters and cannot start with `acs:`; neither may contain `http://` or `https://`."
+        )
+    }
+
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        let Some(tags) = value.as_map() else { return };
+        if tags.len() > MAX_TAGS {
+            diags.error_at(
+                path.clone(),
+                "Too many tags",
+                format!(
+                    "`{path}` has {} tags; Alibaba Cloud allows at most {MAX_TAGS}.",
+                    tags.len()
+                ),
+            );
+        }
+        for (key, v) in tags {
+            let at = path.key(key);
+            let key_problem = if key.is_empty() || key.chars().count() > 128 {
+                Some("must be 1 to 128 characters long")
+            } else if key.to_ascii_lowercase().starts_with("aliyun") || key.starts_with("acs:") {
+                Some("cannot start with `aliyun` or `acs:` (reserved for the system)")
+            } else if has_url(key) {
+                Some("cannot contain `http://` or `https://`")
+            } else {
+                None
+            };
+            if let Some(p) = key_problem {
+                diags.error_at(
+                    at.clone(),
+                    "Invalid tag key",
+                    format!("Tag key {key:?} {p}."),
+                );
+            }
+            if let Some(s) = v.as_str() {
+                let value_problem = if s.chars().count() > 128 {
+                    Some("must be at most 128 characters long")
+                } else if s.starts_with("acs:") {
+                    Some("cannot start with `acs:`")
+                } else if has_url(s) {
+                    Some("cannot contain `http://` or `https://`")
+                } else {
+                    None
+                };
+                if let Some(p) = value_problem {
+                    diags.error_at(
+                        at,
+                        "Invalid tag value",
+                        format!("The value of tag {key:?} {p}."),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn has_url(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    l.contains("http://") || l.contains("https://")
+}
+
+/// The `tags` attribute.
+pub fn tags_attribute(what: &str) -> Attribute {
+    Attribute::optional(Type::map(Type::String))
+        .doc(format!("Tags of the {what}, as a map of key to value."))
+        .validate(TagRules)
+}
+
+/// An ID with a known prefix, e.g. `sg-` followed by lowercase letters and digits.
+pub fn id_with_prefix(prefix: &'static str, what: &'static str) -> Matches {
+    Matches::new(&format!("{}[a-z0-9]+", regex_lite::escape(prefix)), what)
+}
+
+/// A region ID such as `cn-hangzhou`, `ap-southeast-1` or `cn-shanghai-finance-1`.
+pub fn region_id() -> Matches {
+    Matches::new(
+        "[a-z]{2,}(-[a-z0-9]+)+",
+        "a region ID such as `cn-hangzhou`",
+    )
+}
+
+/// The object type of one item of a cache's `events` list.
+pub fn event_type() -> Type {
+    Type::object([
+        ("count", Type::Number),
+        ("first_timestamp", Type::String),
+        ("last_timestamp", Type::String),
+        ("message", Type::String),
+        ("name", Type::String),
+        ("reason", Type::String),
+        ("type", Type::String),
+    ])
+}
+
+/// The computed `events` attribute of caches.
+pub fn events_attribute(what: &str) -> Attribute {
+    Attribute::computed(Type::list(event_type()))
+        .doc(format!("Events of the {what} as reported by the API (`Normal` or `Warning`), most useful when it failed."))
+}
+
+/// Turns an empty string from the API into null: Describe calls report unset
+/// optional values as `""`, while Terraform configurations leave them null.
+pub fn non_empty(s: &str) -> Value {
+    if s.is_empty() {
+        Value::Null
+    } else {
+        Value::String(s.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(tags: &[(&str, &str)]) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        TagRules.validate(
+            &AttributePath::root("tags"),
+            &Value::str_map(tags.iter().copied()),
+            &mut d,
+        );
+        d
+    }
+
+    #[test]
+    fn tag_rules() {
+        assert!(!check(&[("team", "ml"), ("env", "")]).has_errors());
+        let d = check(&[("aliyun-x", "v")]);
+        assert_eq!(
+            d.0[0].attribute,
+            Some(AttributePath::root("tags").key("aliyun-x"))
+        );
+        assert!(check(&[("acs:x", "v")]).has_errors());
+        assert!(check(&[("k", "see https://x")]).has_errors());
+        assert!(check(&[("", "v")]).has_errors());
+        let many: Vec<(String, String)> = (0..21)
+            .map(|i| (format!("k{i}"), "v".to_string()))
+            .collect();
+        let mut d = Diagnostics::new();
+        TagRules.validate(&AttributePath::root("tags"), &Value::str_map(many), &mut d);
+        assert!(d.has_errors());
+    }
+
+    #[test]
+    fn id_and_region_rules() {
+        let mut d = Diagnostics::new();
+        id_with_prefix("sg-", "a security group ID").validate(
+            &AttributePath::root("a"),
+            &Value::from("sg-abc1"),
+            &mut d,
+        );
+        region_id().validate(
+            &AttributePath::root("r"),
+            &Value::from("cn-shanghai-finance-1"),
+            &mut d,
+        );
+        assert!(!d.has_errors());
+        region_id().validate(&AttributePath::root("r"), &Value::from("Hangzhou"), &mut d);
+        id_with_prefix("sg-", "a security group ID").validate(
+            &AttributePath::root("a"),
+            &Value::from("vsw-1"),
+            &mut d,
+        );
+        assert_eq!(d.0.len(), 2);
+    }
+}
