@@ -1,0 +1,1 @@
+terraform import aliyun_eci_data_cache.model edc-bp15l4vvys94oo1abcde

@@ -1,0 +1,1 @@
+terraform import aliyun_eci_image_cache.app imc-bp195erqe9o2pb09abcd

@@ -1,0 +1,1 @@
+terraform import aliyun_ecs_image_pipeline_execution.golden exec-5fb8facb8ed7427c1234
