@@ -1,8 +1,12 @@
 //! Schema pieces and validation rules shared by the resources: tags, resource IDs,
 //! regions, computed event lists.
 
+use std::collections::BTreeMap;
+
+use crate::aliyun::eci::{Event, ResourceType, TagResourcesRequest, UntagResourcesRequest};
+use crate::aliyun::{ApiError, CallContext, Client, Tag};
 use crate::tf::validators::{Matches, Validator};
-use crate::tf::{Attribute, AttributePath, Diagnostics, Type, Value};
+use crate::tf::{Attribute, AttributePath, Cx, Diagnostics, Type, Value};
 
 /// Most tags a resource can carry (every API page: `Tag.N`, N = 1..20).
 pub const MAX_TAGS: usize = 20;
@@ -125,6 +129,116 @@ pub fn non_empty(s: &str) -> Value {
     } else {
         Value::String(s.to_string())
     }
+}
+
+/// The API call context of an operation: its deadline and the stop token.
+pub fn api_cx<C>(cx: &Cx<C>) -> CallContext {
+    CallContext::new(cx.deadline, cx.cancel.clone())
+}
+
+/// Adds an error for a failed API call. The error names the action, the code, the
+/// message and the RequestId (never a secret), which is what support asks for.
+pub fn api_error(diags: &mut Diagnostics, summary: impl Into<String>, e: &ApiError) {
+    let mut detail = e.to_string();
+    if e.is_cancelled() {
+        detail.push_str("\n\nTerraform asked the provider to stop; the operation was interrupted.");
+    } else if e.is_deadline_exceeded() {
+        detail.push_str("\n\nThe operation ran out of time; raise the limit in the resource's `timeouts` block.");
+    }
+    diags.error(summary, detail);
+}
+
+/// Tags of a `tags` map attribute, sorted by key.
+pub fn tags_from(v: &Value) -> Vec<Tag> {
+    v.as_map()
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| Tag::new(k.clone(), s))).collect())
+        .unwrap_or_default()
+}
+
+/// The `tags` attribute from what the API returned. No tags reads as null unless
+/// the prior value was an explicit empty map, so `tags = {}` and no `tags` both
+/// plan empty.
+pub fn tags_value(tags: &[Tag], prior: &Value) -> Value {
+    if tags.is_empty() {
+        return match prior {
+            Value::Map(m) if m.is_empty() => prior.clone(),
+            _ => Value::Null,
+        };
+    }
+    Value::str_map(tags.iter().map(|t| (t.key.clone(), t.value.clone())))
+}
+
+/// What to tag and untag to go from `prior` tags to `planned` tags.
+pub fn tag_changes(prior: &Value, planned: &Value) -> (Vec<Tag>, Vec<String>) {
+    let before: BTreeMap<String, String> = tags_from(prior).into_iter().map(|t| (t.key, t.value)).collect();
+    let after: BTreeMap<String, String> = tags_from(planned).into_iter().map(|t| (t.key, t.value)).collect();
+    let add = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, v)| Tag::new(k.clone(), v.clone()))
+        .collect();
+    let remove = before.keys().filter(|k| !after.contains_key(*k)).cloned().collect();
+    (add, remove)
+}
+
+/// Applies tag changes with TagResources / UntagResources. Used instead of the
+/// update calls' `Tag.N`, which only adds tags: these give exact plans.
+pub async fn apply_tag_changes(
+    client: &Client,
+    resource_type: ResourceType,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+    cx: &CallContext,
+) -> Result<(), ApiError> {
+    let (add, remove) = tag_changes(prior, planned);
+    if !remove.is_empty() {
+        let req = UntagResourcesRequest { resource_type, resource_id: vec![id.to_string()], tag_key: remove, all: None };
+        client.untag_resources(&req, cx).await?;
+    }
+    if !add.is_empty() {
+        let req = TagResourcesRequest { resource_type, resource_id: vec![id.to_string()], tag: add };
+        client.tag_resources(&req, cx).await?;
+    }
+    Ok(())
+}
+
+/// The `events` attribute from the API's events.
+pub fn events_value(events: &[Event]) -> Value {
+    Value::List(
+        events
+            .iter()
+            .map(|e| {
+                Value::object([
+                    ("count", Value::from(e.count)),
+                    ("first_timestamp", Value::from(e.first_timestamp.as_str())),
+                    ("last_timestamp", Value::from(e.last_timestamp.as_str())),
+                    ("message", Value::from(e.message.as_str())),
+                    ("name", Value::from(e.name.as_str())),
+                    ("reason", Value::from(e.reason.as_str())),
+                    ("type", Value::from(e.event_type.as_str())),
+                ])
+            })
+            .collect(),
+    )
+}
+
+/// The cloud's own explanation of a failure: the messages of its warning events
+/// (all events when none is a warning), most recent last.
+pub fn event_messages(events: &[Event]) -> String {
+    let warnings: Vec<&str> =
+        events.iter().filter(|e| e.event_type == "Warning").map(|e| e.message.as_str()).filter(|m| !m.is_empty()).collect();
+    let chosen = if warnings.is_empty() {
+        events.iter().map(|e| e.message.as_str()).filter(|m| !m.is_empty()).collect()
+    } else {
+        warnings
+    };
+    chosen.join("; ")
+}
+
+/// True when `prior` and `planned` differ in attribute `name` (set-aware).
+pub fn changed(prior: &Value, planned: &Value, name: &str) -> bool {
+    !prior.attr(name).semantic_eq(planned.attr(name))
 }
 
 #[cfg(test)]

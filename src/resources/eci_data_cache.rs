@@ -13,11 +13,22 @@
 //! an import): `security_group_id`, `vswitch_id`, `eip_instance_id`,
 //! `eip_create_param`, `retention_days`.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::resources::common::{events_attribute, id_with_prefix, tags_attribute};
+use crate::aliyun::eci::{
+    CreateDataCacheRequest, DataCache, DataSource, DeleteDataCacheRequest, EipCreateParam, ResourceType,
+    UpdateDataCacheRequest,
+};
+use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
+use crate::resources::common::{
+    api_cx, api_error, apply_tag_changes, changed, event_messages, events_attribute, events_value, id_with_prefix,
+    non_empty, tags_attribute, tags_from, tags_value,
+};
+use crate::resources::wait::{self, WaitError, Watched};
+use crate::tf::provider::Existence;
 use crate::tf::validators::{IntBetween, Matches, OneOf, StringLength};
-use crate::tf::{Attribute, Block, Nesting, Schema, Type};
+use crate::tf::{Attribute, AttributePath, Block, Cx, Diagnostics, Nesting, Resource, Schema, Type, Value};
 
 /// The resource type name.
 pub const TYPE_NAME: &str = "aliyun_eci_data_cache";
@@ -97,4 +108,343 @@ pub fn schema() -> Schema {
         ("update", Duration::from_secs(60 * 60)),
         ("delete", Duration::from_secs(20 * 60)),
     ])
+}
+
+/// Statuses in which the cache can be updated or deleted.
+const SETTLED: &[&str] = &["Available", "UpdateFailed", "Failed"];
+/// The bucket the service keeps for itself.
+const RESERVED_BUCKET: &str = "eci-system";
+
+/// The resource.
+pub struct DataCacheResource;
+
+#[async_trait::async_trait]
+impl Resource<Client> for DataCacheResource {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        if config.str_attr("bucket") == Some(RESERVED_BUCKET) {
+            diags.error_at(
+                AttributePath::root("bucket"),
+                "Reserved bucket",
+                format!("The bucket `{RESERVED_BUCKET}` is reserved by the service; choose another name."),
+            );
+        }
+        let has_eip_params = config.attr("eip_create_param").as_list().is_some_and(|l| !l.is_empty());
+        if !config.attr("eip_instance_id").is_null() && has_eip_params {
+            diags.error_at(
+                AttributePath::root("eip_create_param"),
+                "Conflicting arguments",
+                "Bind an existing elastic IP with `eip_instance_id` or create one with `eip_create_param`, not both.",
+            );
+        }
+        if let Some(source) = config.attr("data_source").as_list().and_then(|l| l.first()) {
+            validate_options(source, diags);
+        }
+    }
+
+    async fn create(&self, cx: &Cx<Client>, _config: &Value, state: &mut Value, diags: &mut Diagnostics) {
+        let api = api_cx(cx);
+        let id = match cx.client.create_data_cache(&to_create(state), &ClientToken::generate(), &api).await {
+            Ok(created) => created.data_cache_id,
+            Err(e) => return api_error(diags, "Could not create the data cache", &e),
+        };
+        // Recorded at once: from here on an error keeps the cache in state (tainted), never orphaned.
+        state.set_attr("id", id.as_str());
+        match wait_until_available(cx, &id).await {
+            Ok(cache) => from_api(state, &cache),
+            Err(e) => {
+                refresh_best_effort(cx, &id, state).await;
+                diags.error(format!("Data cache {id} was not created"), format!("Waiting for status Available: {e}."));
+            }
+        }
+    }
+
+    async fn read(&self, cx: &Cx<Client>, state: &mut Value, diags: &mut Diagnostics) -> Existence {
+        let Some(id) = state.str_attr("id").map(str::to_string) else { return Existence::Gone };
+        match cx.client.describe_data_cache(&id, &api_cx(cx)).await {
+            Ok(Some(cache)) => {
+                from_api(state, &cache);
+                Existence::Exists
+            }
+            Ok(None) => Existence::Gone,
+            Err(e) => {
+                api_error(diags, format!("Could not read data cache {id}"), &e);
+                Existence::Exists
+            }
+        }
+    }
+
+    async fn update(&self, cx: &Cx<Client>, prior: &Value, _config: &Value, state: &mut Value, diags: &mut Diagnostics) {
+        let Some(id) = prior.str_attr("id").map(str::to_string) else { return };
+        let api = api_cx(cx);
+        if let Err(e) = apply_tag_changes(&cx.client, ResourceType::DataCache, &id, prior.attr("tags"), state.attr("tags"), &api).await {
+            return api_error(diags, format!("Could not update the tags of data cache {id}"), &e);
+        }
+        if let Some(req) = changes(&id, prior, state) {
+            if let Err(e) = wait_until_settled(cx, &id).await {
+                return diags.error(format!("Data cache {id} could not be updated"), format!("Waiting for it to be Available: {e}."));
+            }
+            match cx.client.update_data_cache(&req, &ClientToken::generate(), &api).await {
+                Ok(_) => {}
+                // Only changed values are sent: the cache already holds them (an adoption after import).
+                Err(e) if e.is_code("NoNeedUpdate") => {}
+                Err(e) => return api_error(diags, format!("Could not update data cache {id}"), &e),
+            }
+            if let Err(e) = wait_until_available(cx, &id).await {
+                return diags.error(format!("Data cache {id} was not updated"), format!("Waiting for status Available: {e}."));
+            }
+        }
+        match cx.client.describe_data_cache(&id, &api).await {
+            Ok(Some(cache)) => from_api(state, &cache),
+            Ok(None) => diags.error(format!("Data cache {id} disappeared"), "It was deleted while being updated."),
+            Err(e) => api_error(diags, format!("Could not read data cache {id}"), &e),
+        }
+    }
+
+    async fn delete(&self, cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
+        let Some(id) = state.str_attr("id").map(str::to_string) else { return };
+        let api = api_cx(cx);
+        match wait_until_settled(cx, &id).await {
+            Ok(_) | Err(WaitError::Gone) => {}
+            Err(e) => return diags.error(format!("Data cache {id} could not be deleted"), format!("Waiting for it to settle: {e}.")),
+        }
+        let req = DeleteDataCacheRequest { data_cache_id: id.clone(), bucket: None, path: None };
+        match cx.client.delete_data_cache(&req, &ClientToken::generate(), &api).await {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => return,
+            Err(e) => return api_error(diags, format!("Could not delete data cache {id}"), &e),
+        }
+        if let Err(e) = wait::until_gone(cx, || cx.client.describe_data_cache(&id, &api)).await {
+            diags.error(format!("Data cache {id} was not deleted"), format!("Waiting for it to disappear: {e}."));
+        }
+    }
+}
+
+impl Watched for DataCache {
+    fn status(&self) -> &str {
+        &self.status
+    }
+    fn failure_detail(&self) -> String {
+        event_messages(&self.events)
+    }
+}
+
+async fn wait_until_available(cx: &Cx<Client>, id: &str) -> Result<DataCache, WaitError<ApiError>> {
+    let api = api_cx(cx);
+    wait::until_status(cx, || cx.client.describe_data_cache(id, &api), &["Available"], &["Failed", "UpdateFailed"]).await
+}
+
+async fn wait_until_settled(cx: &Cx<Client>, id: &str) -> Result<DataCache, WaitError<ApiError>> {
+    let api = api_cx(cx);
+    wait::until_status(cx, || cx.client.describe_data_cache(id, &api), SETTLED, &[]).await
+}
+
+async fn refresh_best_effort(cx: &Cx<Client>, id: &str, state: &mut Value) {
+    let api = CallContext::with_timeout(Duration::from_secs(10));
+    if let Ok(Some(cache)) = cx.client.describe_data_cache(id, &api).await {
+        from_api(state, &cache);
+    }
+}
+
+/// Checks the option keys where the documentation is certain, and catches keys
+/// written with the wire prefix (`#6#repoId`) that the provider adds itself.
+fn validate_options(source: &Value, diags: &mut Diagnostics) {
+    let path = AttributePath::root("data_source").index(0).attr("options");
+    let Some(options) = source.attr("options").as_map() else { return };
+    for key in options.keys() {
+        if key.is_empty() {
+            diags.error_at(path.clone(), "Invalid option key", "Option keys cannot be empty.");
+        } else if key.starts_with('#') {
+            diags.error_at(
+                path.key(key),
+                "Write plain option keys",
+                format!("Write {:?} without the `#N#` prefix; the provider adds it on the wire.", strip_prefix(key)),
+            );
+        }
+    }
+    let has = |k: &str| options.contains_key(k);
+    match source.str_attr("type") {
+        Some("URL") if has("repoSource") && !has("repoId") => {
+            diags.error_at(path, "Missing option", "A model hub source (`repoSource`) also needs `repoId`, e.g. `stabilityai/stable-diffusion-2-1`.")
+        }
+        Some("URL") if !has("repoSource") && !has("url") && !has("repoId") => diags.error_at(
+            path,
+            "Missing option",
+            "A `URL` source needs `url`, or `repoSource` and `repoId` for a model hub.",
+        ),
+        Some("NAS") if !has("server") => {
+            diags.error_at(path, "Missing option", "A `NAS` source needs `server` (the NAS mount target).")
+        }
+        _ => {}
+    }
+}
+
+fn strip_prefix(key: &str) -> &str {
+    key.strip_prefix('#').and_then(|r| r.split_once('#')).map_or(key, |(_, k)| k)
+}
+
+// ---------------------------------------------------------------- mapping
+
+fn to_create(planned: &Value) -> CreateDataCacheRequest {
+    CreateDataCacheRequest {
+        security_group_id: str_of(planned, "security_group_id"),
+        v_switch_id: str_of(planned, "vswitch_id"),
+        bucket: str_of(planned, "bucket"),
+        path: str_of(planned, "path"),
+        name: str_of(planned, "name"),
+        size: planned.i64_attr("size"),
+        data_source: data_source(planned),
+        retention_days: planned.i64_attr("retention_days"),
+        tag: tags_from(planned.attr("tags")),
+        resource_group_id: str_of(planned, "resource_group_id"),
+        eip_instance_id: str_of(planned, "eip_instance_id"),
+        eip_create_param: eip_create_param(planned),
+    }
+}
+
+/// Copies what DescribeDataCaches returns into `state`; the rest is left as it was.
+fn from_api(state: &mut Value, c: &DataCache) {
+    state.set_attr("id", c.data_cache_id.as_str());
+    state.set_attr("name", non_empty(&c.name));
+    state.set_attr("bucket", non_empty(&c.bucket));
+    state.set_attr("path", non_empty(&c.path));
+    state.set_attr("size", c.size);
+    let prior_options = state.attr("data_source").as_list().and_then(|l| l.first()).map(|s| s.attr("options").clone()).unwrap_or_default();
+    let options = if c.data_source.options.is_empty() && !matches!(prior_options, Value::Map(_)) {
+        Value::Null
+    } else {
+        Value::str_map(c.data_source.options.clone())
+    };
+    state.set_attr(
+        "data_source",
+        Value::List(vec![Value::object([("type", Value::from(c.data_source.source_type.as_str())), ("options", options)])]),
+    );
+    state.set_attr("resource_group_id", non_empty(&c.resource_group_id));
+    let tags = tags_value(&c.tags, state.attr("tags"));
+    state.set_attr("tags", tags);
+    state.set_attr("status", c.status.as_str());
+    state.set_attr("progress", c.progress.as_str());
+    state.set_attr("snapshot_id", non_empty(&c.snapshot_id));
+    state.set_attr("flash_snapshot_id", non_empty(&c.flash_snapshot_id));
+    state.set_attr("container_group_id", non_empty(&c.container_group_id));
+    state.set_attr("creation_time", non_empty(&c.creation_time));
+    state.set_attr("expire_date_time", non_empty(&c.expire_date_time));
+    state.set_attr("last_matched_time", non_empty(&c.last_matched_time));
+    state.set_attr("region_id", non_empty(&c.region_id));
+    state.set_attr("events", events_value(&c.events));
+}
+
+/// The UpdateDataCache request with only what changed, or `None` when there is
+/// nothing to send. Tags go through TagResources; `bucket` and `path` replace.
+fn changes(id: &str, prior: &Value, planned: &Value) -> Option<UpdateDataCacheRequest> {
+    let mut req = UpdateDataCacheRequest { data_cache_id: id.to_string(), ..Default::default() };
+    let mut any = false;
+    let mut touch = |name: &str| {
+        let c = changed(prior, planned, name);
+        any |= c;
+        c
+    };
+    if touch("name") {
+        req.name = str_of(planned, "name");
+    }
+    if touch("size") {
+        req.size = planned.i64_attr("size");
+    }
+    if touch("retention_days") {
+        req.retention_days = planned.i64_attr("retention_days");
+    }
+    if touch("resource_group_id") {
+        req.resource_group_id = str_of(planned, "resource_group_id");
+    }
+    if touch("security_group_id") {
+        req.security_group_id = str_of(planned, "security_group_id");
+    }
+    if touch("vswitch_id") {
+        req.v_switch_id = str_of(planned, "vswitch_id");
+    }
+    if touch("eip_instance_id") {
+        req.eip_instance_id = str_of(planned, "eip_instance_id");
+    }
+    if touch("eip_create_param") {
+        req.eip_create_param = eip_create_param(planned);
+    }
+    if touch("data_source") {
+        req.data_source = data_source(planned);
+    }
+    // A request that would carry nothing is not sent (it could only fail with NoNeedUpdate).
+    let sends_something = req != UpdateDataCacheRequest { data_cache_id: id.to_string(), ..Default::default() };
+    (any && sends_something).then_some(req)
+}
+
+fn str_of(v: &Value, name: &str) -> Option<String> {
+    v.str_attr(name).map(str::to_string)
+}
+
+fn data_source(planned: &Value) -> Option<DataSource> {
+    let source = planned.attr("data_source").as_list()?.first()?;
+    Some(DataSource {
+        source_type: source.str_attr("type").unwrap_or_default().to_string(),
+        options: source.str_map_attr("options").unwrap_or_else(BTreeMap::new),
+    })
+}
+
+fn eip_create_param(planned: &Value) -> Option<EipCreateParam> {
+    let p = planned.attr("eip_create_param").as_list()?.first()?;
+    Some(EipCreateParam {
+        bandwidth: p.i64_attr("bandwidth"),
+        common_bandwidth_package: str_of(p, "common_bandwidth_package"),
+        internet_charge_type: str_of(p, "internet_charge_type"),
+        public_ip_address_pool_id: str_of(p, "public_ip_address_pool_id"),
+        isp: str_of(p, "isp"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixed_keys_are_caught_with_the_plain_key_suggested() {
+        let source = Value::object([
+            ("type", Value::from("URL")),
+            ("options", Value::str_map([("#10#repoSource", "HuggingFace/Model"), ("repoId", "x/y")])),
+        ]);
+        let mut d = Diagnostics::new();
+        validate_options(&source, &mut d);
+        assert_eq!(d.0.len(), 2, "{d:?}");
+        assert!(d.0[0].detail.contains("\"repoSource\""));
+    }
+
+    #[test]
+    fn hub_source_needs_a_repo_id() {
+        let source = Value::object([("type", Value::from("URL")), ("options", Value::str_map([("repoSource", "HuggingFace/Model")]))]);
+        let mut d = Diagnostics::new();
+        validate_options(&source, &mut d);
+        assert!(d.has_errors());
+        let ok = Value::object([("type", Value::from("OSS")), ("options", Value::str_map([("bucket", "b")]))]);
+        let mut d = Diagnostics::new();
+        validate_options(&ok, &mut d);
+        assert!(d.is_empty(), "unknown types pass through");
+    }
+
+    #[test]
+    fn only_changed_fields_are_sent() {
+        let prior = Value::object([("name", Value::from("a")), ("size", Value::from(20i64)), ("tags", Value::Null)]);
+        let mut planned = prior.clone();
+        assert!(changes("edc-1", &prior, &planned).is_none());
+        planned.set_attr("size", 40i64);
+        let req = changes("edc-1", &prior, &planned).unwrap();
+        assert_eq!((req.size, req.name), (Some(40), None));
+        // Removing a value the API cannot clear sends nothing.
+        let mut planned = prior.clone();
+        planned.set_attr("name", Value::Null);
+        assert!(changes("edc-1", &prior, &planned).is_none());
+    }
 }

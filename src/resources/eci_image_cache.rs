@@ -15,9 +15,19 @@
 
 use std::time::Duration;
 
-use crate::resources::common::{events_attribute, id_with_prefix, tags_attribute};
+use crate::aliyun::eci::{
+    AcrRegistryInfo, CreateImageCacheRequest, DeleteImageCacheRequest, ImageCache, ImageRegistryCredential,
+    ResourceType, UpdateImageCacheRequest,
+};
+use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
+use crate::resources::common::{
+    api_cx, api_error, apply_tag_changes, changed, event_messages, events_attribute, events_value, id_with_prefix,
+    non_empty, tags_attribute, tags_from, tags_value,
+};
+use crate::resources::wait::{self, WaitError, Watched};
+use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{Each, IntBetween, Matches, OneOf, SizeBetween, StringLength};
-use crate::tf::{Attribute, Block, Nesting, Schema, Type};
+use crate::tf::{Attribute, AttributePath, Block, Cx, Diagnostics, Nesting, Resource, Schema, Type, Value};
 
 /// The resource type name.
 pub const TYPE_NAME: &str = "aliyun_eci_image_cache";
@@ -152,4 +162,388 @@ pub fn schema() -> Schema {
         ("update", Duration::from_secs(60 * 60)),
         ("delete", Duration::from_secs(20 * 60)),
     ])
+}
+
+/// Statuses in which the cache can be updated or deleted.
+const SETTLED: &[&str] = &["Ready", "UpdateFailed", "Failed"];
+
+/// The resource.
+pub struct ImageCacheResource;
+
+#[async_trait::async_trait]
+impl Resource<Client> for ImageCacheResource {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        for (i, cred) in config.attr("image_registry_credential").as_list().unwrap_or_default().iter().enumerate() {
+            let (pw, wo) = (cred.attr("password"), cred.attr("password_wo"));
+            let path = AttributePath::root("image_registry_credential").index(i);
+            if !pw.is_null() && !wo.is_null() {
+                diags.error_at(path.attr("password_wo"), "Conflicting arguments", "Set `password` or `password_wo`, not both.");
+            } else if pw.is_null() && wo.is_null() {
+                diags.error_at(path, "Missing password", "Each registry credential needs `password` or `password_wo`.");
+            }
+        }
+    }
+
+    fn modify_plan(&self, plan: PlanChange<'_>) {
+        let Some(prior) = plan.prior else { return };
+        if !prior.attr("retention_days").is_null() && plan.config.attr("retention_days").is_null() {
+            plan.diags.warn_at(
+                AttributePath::root("retention_days"),
+                "Retention cannot be removed",
+                "The API cannot clear a cache's retention period: the cache keeps its current expiry \
+                 (`expire_date_time`). Set a larger `retention_days`, or replace the cache to remove it.",
+            );
+        }
+    }
+
+    async fn create(&self, cx: &Cx<Client>, config: &Value, state: &mut Value, diags: &mut Diagnostics) {
+        let api = api_cx(cx);
+        let token = ClientToken::generate();
+        let id = match cx.client.create_image_cache(&to_create(state, config), &token, &api).await {
+            Ok(created) => created.image_cache_id,
+            Err(e) => return api_error(diags, "Could not create the image cache", &e),
+        };
+        // Recorded at once: from here on an error keeps the cache in state (tainted), never orphaned.
+        state.set_attr("id", id.as_str());
+        match wait_until_ready(cx, &id).await {
+            Ok(cache) => from_api(state, &cache),
+            Err(e) => {
+                refresh_best_effort(cx, &id, state).await;
+                diags.error(format!("Image cache {id} was not created"), format!("Waiting for status Ready: {e}."));
+            }
+        }
+    }
+
+    async fn read(&self, cx: &Cx<Client>, state: &mut Value, diags: &mut Diagnostics) -> Existence {
+        let Some(id) = state.str_attr("id").map(str::to_string) else { return Existence::Gone };
+        match cx.client.describe_image_cache(&id, &api_cx(cx)).await {
+            Ok(Some(cache)) => {
+                from_api(state, &cache);
+                Existence::Exists
+            }
+            Ok(None) => Existence::Gone,
+            Err(e) => {
+                api_error(diags, format!("Could not read image cache {id}"), &e);
+                Existence::Exists
+            }
+        }
+    }
+
+    async fn update(&self, cx: &Cx<Client>, prior: &Value, config: &Value, state: &mut Value, diags: &mut Diagnostics) {
+        let Some(id) = prior.str_attr("id").map(str::to_string) else { return };
+        let api = api_cx(cx);
+        if let Err(e) = apply_tag_changes(&cx.client, ResourceType::ImageCache, &id, prior.attr("tags"), state.attr("tags"), &api).await {
+            return api_error(diags, format!("Could not update the tags of image cache {id}"), &e);
+        }
+        if let Some(req) = changes(&id, prior, state, config) {
+            // The API refuses updates while the cache is busy (`IncorrectStatus`).
+            if let Err(e) = wait_until_settled(cx, &id).await {
+                return diags.error(format!("Image cache {id} could not be updated"), format!("Waiting for it to be Ready: {e}."));
+            }
+            match cx.client.update_image_cache(&req, &ClientToken::generate(), &api).await {
+                Ok(_) => {}
+                // Only changed values are sent, so this means the cache already holds them
+                // (typically values filled in after an import): the update has nothing to do.
+                Err(e) if e.is_code("NoNeedUpdate") => {}
+                Err(e) => return api_error(diags, format!("Could not update image cache {id}"), &e),
+            }
+            if let Err(e) = wait_until_ready(cx, &id).await {
+                return diags.error(format!("Image cache {id} was not updated"), format!("Waiting for status Ready: {e}."));
+            }
+        }
+        match cx.client.describe_image_cache(&id, &api).await {
+            Ok(Some(cache)) => from_api(state, &cache),
+            Ok(None) => diags.error(format!("Image cache {id} disappeared"), "It was deleted while being updated."),
+            Err(e) => api_error(diags, format!("Could not read image cache {id}"), &e),
+        }
+    }
+
+    async fn delete(&self, cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
+        let Some(id) = state.str_attr("id").map(str::to_string) else { return };
+        let api = api_cx(cx);
+        // Deleting is refused while the cache is being created or updated.
+        match wait_until_settled(cx, &id).await {
+            Ok(_) | Err(WaitError::Gone) => {}
+            Err(e) => return diags.error(format!("Image cache {id} could not be deleted"), format!("Waiting for it to settle: {e}.")),
+        }
+        let req = DeleteImageCacheRequest { image_cache_id: id.clone() };
+        match cx.client.delete_image_cache(&req, &ClientToken::generate(), &api).await {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => return,
+            Err(e) => return api_error(diags, format!("Could not delete image cache {id}"), &e),
+        }
+        if let Err(e) = wait::until_gone(cx, || cx.client.describe_image_cache(&id, &api)).await {
+            diags.error(format!("Image cache {id} was not deleted"), format!("Waiting for it to disappear: {e}."));
+        }
+    }
+}
+
+impl Watched for ImageCache {
+    fn status(&self) -> &str {
+        &self.status
+    }
+    fn failure_detail(&self) -> String {
+        event_messages(&self.events)
+    }
+}
+
+/// Waits until the cache is Ready; Failed and UpdateFailed end the wait with the
+/// cache's event messages.
+async fn wait_until_ready(cx: &Cx<Client>, id: &str) -> Result<ImageCache, WaitError<ApiError>> {
+    let api = api_cx(cx);
+    wait::until_status(cx, || cx.client.describe_image_cache(id, &api), &["Ready"], &["Failed", "UpdateFailed"]).await
+}
+
+/// Waits until the cache accepts updates and deletes (not Preparing, Creating or Updating).
+async fn wait_until_settled(cx: &Cx<Client>, id: &str) -> Result<ImageCache, WaitError<ApiError>> {
+    let api = api_cx(cx);
+    wait::until_status(cx, || cx.client.describe_image_cache(id, &api), SETTLED, &[]).await
+}
+
+/// After a failed wait, records what the cache looks like, so the state stays true.
+async fn refresh_best_effort(cx: &Cx<Client>, id: &str, state: &mut Value) {
+    let api = CallContext::with_timeout(Duration::from_secs(10));
+    if let Ok(Some(cache)) = cx.client.describe_image_cache(id, &api).await {
+        from_api(state, &cache);
+    }
+}
+
+// ---------------------------------------------------------------- mapping
+
+/// The CreateImageCache request for a planned state (`config` carries write-only passwords).
+fn to_create(planned: &Value, config: &Value) -> CreateImageCacheRequest {
+    CreateImageCacheRequest {
+        zone_id: str_of(planned, "zone_id"),
+        security_group_id: str_of(planned, "security_group_id"),
+        v_switch_id: str_of(planned, "vswitch_id"),
+        image_cache_name: planned.str_attr("image_cache_name").unwrap_or_default().to_string(),
+        eip_instance_id: str_of(planned, "eip_instance_id"),
+        resource_group_id: str_of(planned, "resource_group_id"),
+        image_cache_size: planned.i64_attr("image_cache_size"),
+        retention_days: planned.i64_attr("retention_days"),
+        auto_match_image_cache: planned.bool_attr("auto_match_image_cache"),
+        image_registry_credential: credentials(planned, config),
+        image: planned.str_list_attr("images").unwrap_or_default(),
+        tag: tags_from(planned.attr("tags")),
+        flash: planned.bool_attr("flash"),
+        acr_registry_info: acr_infos(planned, true),
+        annotations: str_of(planned, "annotations"),
+        plain_http_registry: joined(planned, "plain_http_registries"),
+        insecure_registry: joined(planned, "insecure_registries"),
+        standard_copy_count: planned.i64_attr("standard_copy_count"),
+        flash_copy_count: planned.i64_attr("flash_copy_count"),
+        elimination_strategy: str_of(planned, "elimination_strategy"),
+        os_type: str_of(planned, "os_type"),
+    }
+}
+
+/// Copies what DescribeImageCaches returns into `state`; everything it does not
+/// return is left as it was (planned or prior values).
+fn from_api(state: &mut Value, c: &ImageCache) {
+    state.set_attr("id", c.image_cache_id.as_str());
+    state.set_attr("image_cache_name", c.image_cache_name.as_str());
+    let images = keep_equivalent_images(state.attr("images"), &c.images);
+    state.set_attr("images", images);
+    state.set_attr("image_cache_size", c.image_cache_size);
+    state.set_attr("resource_group_id", non_empty(&c.resource_group_id));
+    state.set_attr("elimination_strategy", non_empty(&c.elimination_strategy));
+    let tags = tags_value(&c.tags, state.attr("tags"));
+    state.set_attr("tags", tags);
+    state.set_attr("status", c.status.as_str());
+    state.set_attr("progress", c.progress.as_str());
+    state.set_attr("snapshot_id", non_empty(&c.snapshot_id));
+    state.set_attr("flash_snapshot_id", non_empty(&c.flash_snapshot_id));
+    state.set_attr("container_group_id", non_empty(&c.container_group_id));
+    state.set_attr("creation_time", non_empty(&c.creation_time));
+    state.set_attr("expire_date_time", non_empty(&c.expire_date_time));
+    state.set_attr("last_matched_time", non_empty(&c.last_matched_time));
+    state.set_attr("region_id", non_empty(&c.region_id));
+    state.set_attr("events", events_value(&c.events));
+}
+
+/// The UpdateImageCache request carrying only what changed from `prior` to
+/// `planned`, or `None` when the call has nothing to send (so the API never
+/// answers `NoNeedUpdate` to a change Terraform planned). Tags are handled
+/// separately; create-only arguments never reach here (they replace the cache,
+/// or are adopted from null after an import without a call).
+fn changes(id: &str, prior: &Value, planned: &Value, config: &Value) -> Option<UpdateImageCacheRequest> {
+    let mut req = UpdateImageCacheRequest { image_cache_id: id.to_string(), ..Default::default() };
+    let mut any = false;
+    let mut touch = |name: &str| {
+        let c = changed(prior, planned, name);
+        any |= c;
+        c
+    };
+    if touch("image_cache_name") {
+        req.image_cache_name = str_of(planned, "image_cache_name");
+    }
+    if touch("security_group_id") {
+        req.security_group_id = str_of(planned, "security_group_id");
+    }
+    if touch("vswitch_id") {
+        req.v_switch_id = str_of(planned, "vswitch_id");
+    }
+    if touch("eip_instance_id") {
+        req.eip_instance_id = str_of(planned, "eip_instance_id");
+    }
+    if touch("resource_group_id") {
+        req.resource_group_id = str_of(planned, "resource_group_id");
+    }
+    if touch("image_cache_size") {
+        req.image_cache_size = planned.i64_attr("image_cache_size");
+    }
+    if touch("retention_days") {
+        req.retention_days = planned.i64_attr("retention_days");
+    }
+    // Removing these restores the API's defaults.
+    if touch("auto_match_image_cache") {
+        req.auto_match_image_cache = Some(planned.bool_attr("auto_match_image_cache").unwrap_or(false));
+    }
+    if touch("flash") {
+        req.flash = Some(planned.bool_attr("flash").unwrap_or(false));
+    }
+    if touch("standard_copy_count") {
+        req.standard_copy_count = Some(planned.i64_attr("standard_copy_count").unwrap_or(1));
+    }
+    if touch("flash_copy_count") {
+        req.flash_copy_count = Some(planned.i64_attr("flash_copy_count").unwrap_or(1));
+    }
+    if touch("elimination_strategy") {
+        req.elimination_strategy = Some(planned.str_attr("elimination_strategy").unwrap_or_default().to_string());
+    }
+    let credentials_changed = touch("image_registry_credential");
+    if credentials_changed {
+        req.image_registry_credential = credentials(planned, config);
+    }
+    let acr_changed = touch("acr_registry_info");
+    if acr_changed {
+        req.acr_registry_info = acr_infos(planned, false);
+    }
+    // The image data is refreshed only when the image list is sent (seed 000), so it
+    // goes with every change that affects what is pulled, but not with an adoption of
+    // values that were merely unknown after an import.
+    let repull = ["images", "image_cache_size", "flash", "standard_copy_count", "flash_copy_count", "auto_match_image_cache"]
+        .iter()
+        .any(|n| changed(prior, planned, n) && !prior.attr(n).is_null())
+        || (credentials_changed && !prior.attr("image_registry_credential").as_list().unwrap_or_default().is_empty())
+        || (acr_changed && !prior.attr("acr_registry_info").as_list().unwrap_or_default().is_empty());
+    if touch("images") || repull {
+        req.image = planned.str_list_attr("images").unwrap_or_default();
+    }
+    // Removing a value the API cannot clear (an EIP, a retention) leaves nothing to
+    // send; an empty request could only fail with NoNeedUpdate.
+    let sends_something = req != UpdateImageCacheRequest { image_cache_id: id.to_string(), ..Default::default() };
+    (any && sends_something).then_some(req)
+}
+
+fn str_of(v: &Value, name: &str) -> Option<String> {
+    v.str_attr(name).map(str::to_string)
+}
+
+/// A set of strings joined with commas, as the API takes registry lists.
+fn joined(v: &Value, name: &str) -> Option<String> {
+    v.str_list_attr(name).filter(|l| !l.is_empty()).map(|l| l.join(","))
+}
+
+/// Registry credentials; a write-only password comes from the configuration,
+/// since planned and prior states never hold it.
+fn credentials(planned: &Value, config: &Value) -> Vec<ImageRegistryCredential> {
+    let configured = config.attr("image_registry_credential").as_list().unwrap_or_default();
+    planned
+        .attr("image_registry_credential")
+        .as_list()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let password = c
+                .str_attr("password")
+                .or_else(|| configured.get(i).and_then(|cc| cc.str_attr("password_wo")))
+                .unwrap_or_default();
+            ImageRegistryCredential {
+                server: c.str_attr("server").unwrap_or_default().to_string(),
+                user_name: c.str_attr("user_name").unwrap_or_default().to_string(),
+                password: password.into(),
+            }
+        })
+        .collect()
+}
+
+/// ACR registry infos; the cross-account role ARNs are accepted only by Create.
+fn acr_infos(planned: &Value, for_create: bool) -> Vec<AcrRegistryInfo> {
+    planned
+        .attr("acr_registry_info")
+        .as_list()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| AcrRegistryInfo {
+            instance_id: str_of(a, "instance_id"),
+            instance_name: str_of(a, "instance_name"),
+            region_id: str_of(a, "region_id"),
+            domain: a.str_list_attr("domains").unwrap_or_default(),
+            arn_service: str_of(a, "arn_service").filter(|_| for_create),
+            arn_user: str_of(a, "arn_user").filter(|_| for_create),
+        })
+        .collect()
+}
+
+/// The `images` set from the API's list, keeping the user's spelling of each image
+/// the API reports in a normalised form (`nginx` vs `docker.io/library/nginx:latest`),
+/// so normalisation never shows up as a diff.
+fn keep_equivalent_images(prior: &Value, api: &[String]) -> Value {
+    let prior: Vec<String> = prior.as_list().unwrap_or_default().iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    let images = api.iter().map(|img| {
+        prior.iter().find(|p| normalize_image(p) == normalize_image(img)).cloned().unwrap_or_else(|| img.clone())
+    });
+    Value::str_set(images)
+}
+
+/// The canonical form of an image reference: registry `docker.io`, namespace
+/// `library` for official images, tag `latest` when neither tag nor digest is given.
+fn normalize_image(image: &str) -> String {
+    let (name, suffix) = match image.split_once('@') {
+        Some((n, digest)) => (n.to_string(), format!("@{digest}")),
+        None => {
+            let last_slash = image.rfind('/').map_or(0, |i| i + 1);
+            match image[last_slash..].rfind(':') {
+                Some(i) => (image[..last_slash + i].to_string(), image[last_slash + i..].to_string()),
+                None => (image.to_string(), ":latest".to_string()),
+            }
+        }
+    };
+    let first = name.split('/').next().unwrap_or_default();
+    let has_registry = name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let full = if has_registry {
+        name
+    } else if name.contains('/') {
+        format!("docker.io/{name}")
+    } else {
+        format!("docker.io/library/{name}")
+    };
+    format!("{full}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_normalisation() {
+        assert_eq!(normalize_image("nginx"), "docker.io/library/nginx:latest");
+        assert_eq!(normalize_image("nginx:1.25"), "docker.io/library/nginx:1.25");
+        assert_eq!(normalize_image("team/app"), "docker.io/team/app:latest");
+        assert_eq!(normalize_image("registry.example.com:5000/app"), "registry.example.com:5000/app:latest");
+        assert_eq!(normalize_image("docker.io/library/nginx:latest"), "docker.io/library/nginx:latest");
+        assert_eq!(normalize_image("busybox@sha256:abc"), "docker.io/library/busybox@sha256:abc");
+        let kept = keep_equivalent_images(&Value::str_set(["nginx"]), &["docker.io/library/nginx:latest".to_string()]);
+        assert_eq!(kept, Value::str_set(["nginx"]));
+    }
 }

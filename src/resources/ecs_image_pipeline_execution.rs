@@ -13,8 +13,15 @@
 
 use std::time::Duration;
 
-use crate::resources::common::{id_with_prefix, tags_attribute};
-use crate::tf::{Attribute, Block, Schema, Type};
+use crate::aliyun::ecs::{
+    CancelImagePipelineExecutionRequest, DescribeImagePipelineExecutionsRequest, ImagePipelineExecution,
+    StartImagePipelineExecutionRequest,
+};
+use crate::aliyun::{CallContext, Client, ClientToken};
+use crate::resources::common::{api_cx, api_error, id_with_prefix, non_empty, tags_attribute, tags_from, tags_value};
+use crate::resources::wait::{self, WaitError, Watched};
+use crate::tf::provider::Existence;
+use crate::tf::{Attribute, Block, Cx, Diagnostics, Resource, Schema, Type, Value};
 
 /// The resource type name.
 pub const TYPE_NAME: &str = "aliyun_ecs_image_pipeline_execution";
@@ -54,4 +61,180 @@ pub fn schema() -> Schema {
         ("create", Duration::from_secs(2 * 60 * 60)),
         ("delete", Duration::from_secs(30 * 60)),
     ])
+}
+
+/// Builds that ended well.
+const SUCCEEDED: &[&str] = &["SUCCESS", "PARTITION_SUCCESS"];
+/// Builds that ended badly.
+const FAILED: &[&str] = &["FAILED", "TEST_FAILED", "CANCELLED"];
+/// Every terminal status.
+const TERMINAL: &[&str] = &["SUCCESS", "PARTITION_SUCCESS", "FAILED", "TEST_FAILED", "CANCELLED"];
+/// Statuses that show a build is under way (for `wait_for_completion = false`).
+const STARTED: &[&str] = &[
+    "PREPARING", "REPAIRING", "BUILDING", "TESTING", "DISTRIBUTING", "RELEASING", "CANCELLING",
+    "SUCCESS", "PARTITION_SUCCESS", "FAILED", "TEST_FAILED", "CANCELLED",
+];
+
+/// The resource.
+pub struct ImagePipelineExecutionResource;
+
+#[async_trait::async_trait]
+impl Resource<Client> for ImagePipelineExecutionResource {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn create(&self, cx: &Cx<Client>, _config: &Value, state: &mut Value, diags: &mut Diagnostics) {
+        let api = api_cx(cx);
+        let pipeline = state.str_attr("image_pipeline_id").unwrap_or_default().to_string();
+        let req = StartImagePipelineExecutionRequest { image_pipeline_id: pipeline.clone(), tag: tags_from(state.attr("tags")) };
+        let id = match cx.client.start_image_pipeline_execution(&req, &ClientToken::generate(), &api).await {
+            Ok(started) => started.execution_id,
+            Err(e) if e.is_code("InvalidImagePipeline.HasRunningExecution") => {
+                let running = running_execution(cx, &pipeline).await;
+                return diags.error(
+                    format!("Image template {pipeline} is already building"),
+                    format!(
+                        "A template runs one build at a time, and {} is still running. Wait for it to finish \
+                         (or cancel it), then apply again.\n\n{e}",
+                        running.as_deref().map_or("another execution".to_string(), |r| format!("execution {r}")),
+                    ),
+                );
+            }
+            Err(e) => return api_error(diags, format!("Could not start a build of image template {pipeline}"), &e),
+        };
+        // Recorded at once: from here on an error keeps the execution in state (tainted).
+        state.set_attr("id", id.as_str());
+        let wait_all = state.bool_attr("wait_for_completion").unwrap_or(true);
+        let (done, failed): (&[&str], &[&str]) = if wait_all { (SUCCEEDED, FAILED) } else { (STARTED, &[]) };
+        match wait::until_status(cx, || cx.client.describe_image_pipeline_execution(&id, &api), done, failed).await {
+            Ok(exec) => {
+                from_api(state, &exec);
+                if exec.status == "PARTITION_SUCCESS" {
+                    diags.warn(
+                        format!("Build {id} partly succeeded"),
+                        format!(
+                            "Image {} was created, but distributing it or cleaning up partly failed: {}",
+                            exec.image_id,
+                            exec.failure_detail()
+                        ),
+                    );
+                }
+            }
+            Err(e) => {
+                refresh_best_effort(cx, &id, state).await;
+                diags.error(format!("Build {id} of image template {pipeline} did not succeed"), format!("{e}."));
+            }
+        }
+    }
+
+    async fn read(&self, cx: &Cx<Client>, state: &mut Value, diags: &mut Diagnostics) -> Existence {
+        let Some(id) = state.str_attr("id").map(str::to_string) else { return Existence::Gone };
+        match cx.client.describe_image_pipeline_execution(&id, &api_cx(cx)).await {
+            Ok(Some(exec)) => {
+                from_api(state, &exec);
+                Existence::Exists
+            }
+            Ok(None) => Existence::Gone,
+            Err(e) => {
+                api_error(diags, format!("Could not read build {id}"), &e);
+                Existence::Exists
+            }
+        }
+    }
+
+    /// Only `wait_for_completion` and `timeouts` change in place; neither calls the API
+    /// beyond a refresh.
+    async fn update(&self, cx: &Cx<Client>, prior: &Value, _config: &Value, state: &mut Value, diags: &mut Diagnostics) {
+        let Some(id) = prior.str_attr("id").map(str::to_string) else { return };
+        match cx.client.describe_image_pipeline_execution(&id, &api_cx(cx)).await {
+            Ok(Some(exec)) => from_api(state, &exec),
+            Ok(None) => diags.error(format!("Build {id} disappeared"), "Its image template was probably deleted."),
+            Err(e) => api_error(diags, format!("Could not read build {id}"), &e),
+        }
+    }
+
+    /// Cancels a build that is still running and waits until it is CANCELLED; a
+    /// finished build is only forgotten (executions cannot be deleted).
+    async fn delete(&self, cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
+        let Some(id) = state.str_attr("id").map(str::to_string) else { return };
+        let api = api_cx(cx);
+        let exec = match cx.client.describe_image_pipeline_execution(&id, &api).await {
+            Ok(Some(exec)) => exec,
+            Ok(None) => return,
+            Err(e) => return api_error(diags, format!("Could not read build {id}"), &e),
+        };
+        if TERMINAL.contains(&exec.status.as_str()) {
+            return;
+        }
+        let req = CancelImagePipelineExecutionRequest { execution_id: id.clone() };
+        match cx.client.cancel_image_pipeline_execution(&req, &api).await {
+            Ok(_) => {}
+            // It finished or vanished between the read and the cancel: nothing left to stop.
+            Err(e) if e.is_not_found() || e.is_code("InvalidStatus.CancelFailed") => return,
+            Err(e) => return api_error(diags, format!("Could not cancel build {id}"), &e),
+        }
+        match wait::until_status(cx, || cx.client.describe_image_pipeline_execution(&id, &api), TERMINAL, &[]).await {
+            Ok(_) | Err(WaitError::Gone) => {}
+            Err(e) => diags.error(format!("Build {id} was not cancelled"), format!("Waiting for status CANCELLED: {e}.")),
+        }
+    }
+}
+
+impl Watched for ImagePipelineExecution {
+    fn status(&self) -> &str {
+        &self.status
+    }
+    fn failure_detail(&self) -> String {
+        let parts: Vec<&str> =
+            [self.message.as_str(), self.error_code.as_str(), self.error_info.as_str()].into_iter().filter(|s| !s.is_empty()).collect();
+        if parts.is_empty() {
+            "the service gave no message".to_string()
+        } else {
+            parts.join(": ")
+        }
+    }
+}
+
+/// The ID of the execution currently running on `pipeline`, to name it in errors.
+async fn running_execution(cx: &Cx<Client>, pipeline: &str) -> Option<String> {
+    let req = DescribeImagePipelineExecutionsRequest {
+        image_pipeline_id: Some(pipeline.to_string()),
+        status: Some("PREPARING,REPAIRING,BUILDING,TESTING,DISTRIBUTING,RELEASING,CANCELLING".to_string()),
+        ..Default::default()
+    };
+    let api = CallContext::with_timeout(Duration::from_secs(10));
+    let found = cx.client.describe_all_image_pipeline_executions(&req, &api).await.ok()?;
+    found.into_iter().next().map(|e| e.execution_id)
+}
+
+async fn refresh_best_effort(cx: &Cx<Client>, id: &str, state: &mut Value) {
+    let api = CallContext::with_timeout(Duration::from_secs(10));
+    if let Ok(Some(exec)) = cx.client.describe_image_pipeline_execution(id, &api).await {
+        from_api(state, &exec);
+    }
+}
+
+/// Copies what DescribeImagePipelineExecutions returns into `state`.
+fn from_api(state: &mut Value, e: &ImagePipelineExecution) {
+    state.set_attr("id", e.execution_id.as_str());
+    state.set_attr("image_pipeline_id", e.image_pipeline_id.as_str());
+    let tags = tags_value(&e.tags, state.attr("tags"));
+    state.set_attr("tags", tags);
+    state.set_attr("status", e.status.as_str());
+    state.set_attr("image_id", non_empty(&e.image_id));
+    state.set_attr("message", non_empty(&e.message));
+    state.set_attr("error_code", non_empty(&e.error_code));
+    state.set_attr("error_info", non_empty(&e.error_info));
+    state.set_attr("resource_group_id", non_empty(&e.resource_group_id));
+    state.set_attr("creation_time", non_empty(&e.creation_time));
+    state.set_attr("modified_time", non_empty(&e.modified_time));
+    if state.attr("wait_for_completion").is_null() {
+        // After an import: the default.
+        state.set_attr("wait_for_completion", true);
+    }
 }

@@ -141,6 +141,58 @@ where
     }
 }
 
+/// A remote object whose status is watched.
+pub trait Watched {
+    /// Its current status.
+    fn status(&self) -> &str;
+    /// The cloud's explanation of a failure (event messages, error info).
+    fn failure_detail(&self) -> String;
+}
+
+/// Checks with `describe` (which returns `None` once the object is gone) until the
+/// status is one of `done`; a status in `failed` ends the wait with the object's
+/// failure detail; any other status, known or not, keeps the wait going.
+pub async fn until_status<C, T, E, F, Fut>(cx: &Cx<C>, describe: F, done: &[&str], failed: &[&str]) -> Result<T, WaitError<E>>
+where
+    T: Watched,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Option<T>, E>>,
+{
+    until(cx, || {
+        let check = describe();
+        async move {
+            Ok(match check.await? {
+                None => Poll::Gone,
+                Some(t) if done.contains(&t.status()) => Poll::Done(t),
+                Some(t) if failed.contains(&t.status()) => {
+                    Poll::Failed { status: t.status().to_string(), detail: t.failure_detail() }
+                }
+                Some(t) => Poll::Pending(t.status().to_string()),
+            })
+        }
+    })
+    .await
+}
+
+/// Checks with `describe` until the object is gone.
+pub async fn until_gone<C, T, E, F, Fut>(cx: &Cx<C>, describe: F) -> Result<(), WaitError<E>>
+where
+    T: Watched,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Option<T>, E>>,
+{
+    until(cx, || {
+        let check = describe();
+        async move {
+            Ok(match check.await? {
+                None => Poll::Done(()),
+                Some(t) => Poll::Pending(t.status().to_string()),
+            })
+        }
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
