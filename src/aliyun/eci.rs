@@ -7,7 +7,7 @@
 //! `ClientToken` of create/update/delete is a separate `&ClientToken`
 //! argument so the caller keeps it across retries.
 //!
-//! Responses decode leniently (see [`de`](super::de)); fields the service
+//! Responses decode leniently (the private `de` helpers); fields the service
 //! omits keep their `Default`. "Not found" on a describe is an empty list,
 //! which the `describe_*_cache(id)` helpers turn into `None`.
 

@@ -5,7 +5,7 @@
 //! server sometimes echoes request material back (a `SignatureDoesNotMatch`
 //! message quotes the server's whole string to sign, which holds the
 //! `SecurityToken` and every parameter value, passwords included), so every
-//! text that comes from the server goes through a [`Redactor`] before it is
+//! text that comes from the server goes through a `Redactor` before it is
 //! stored here. `Display` therefore never shows the AccessKey secret, the
 //! security token, a signature or a registry password.
 //!
