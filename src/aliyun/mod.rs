@@ -40,6 +40,8 @@ mod de;
 pub mod eci;
 pub mod ecs;
 pub mod error;
+#[cfg(test)]
+mod fake_server;
 pub mod paginate;
 pub mod params;
 pub mod retry;
