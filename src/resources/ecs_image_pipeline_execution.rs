@@ -14,11 +14,13 @@
 use std::time::Duration;
 
 use crate::aliyun::ecs::{
-    CancelImagePipelineExecutionRequest, DescribeImagePipelineExecutionsRequest, ImagePipelineExecution,
-    StartImagePipelineExecutionRequest,
+    CancelImagePipelineExecutionRequest, DescribeImagePipelineExecutionsRequest,
+    ImagePipelineExecution, StartImagePipelineExecutionRequest,
 };
 use crate::aliyun::{CallContext, Client, ClientToken};
-use crate::resources::common::{api_cx, api_error, id_with_prefix, non_empty, tags_attribute, tags_from, tags_value};
+use crate::resources::common::{
+    api_cx, api_error, id_with_prefix, non_empty, tags_attribute, tags_from, tags_value,
+};
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::Existence;
 use crate::tf::{Attribute, Block, Cx, Diagnostics, Resource, Schema, Type, Value};
@@ -68,11 +70,27 @@ const SUCCEEDED: &[&str] = &["SUCCESS", "PARTITION_SUCCESS"];
 /// Builds that ended badly.
 const FAILED: &[&str] = &["FAILED", "TEST_FAILED", "CANCELLED"];
 /// Every terminal status.
-const TERMINAL: &[&str] = &["SUCCESS", "PARTITION_SUCCESS", "FAILED", "TEST_FAILED", "CANCELLED"];
+const TERMINAL: &[&str] = &[
+    "SUCCESS",
+    "PARTITION_SUCCESS",
+    "FAILED",
+    "TEST_FAILED",
+    "CANCELLED",
+];
 /// Statuses that show a build is under way (for `wait_for_completion = false`).
 const STARTED: &[&str] = &[
-    "PREPARING", "REPAIRING", "BUILDING", "TESTING", "DISTRIBUTING", "RELEASING", "CANCELLING",
-    "SUCCESS", "PARTITION_SUCCESS", "FAILED", "TEST_FAILED", "CANCELLED",
+    "PREPARING",
+    "REPAIRING",
+    "BUILDING",
+    "TESTING",
+    "DISTRIBUTING",
+    "RELEASING",
+    "CANCELLING",
+    "SUCCESS",
+    "PARTITION_SUCCESS",
+    "FAILED",
+    "TEST_FAILED",
+    "CANCELLED",
 ];
 
 /// The resource.
@@ -88,11 +106,27 @@ impl Resource<Client> for ImagePipelineExecutionResource {
         schema()
     }
 
-    async fn create(&self, cx: &Cx<Client>, _config: &Value, state: &mut Value, diags: &mut Diagnostics) {
+    async fn create(
+        &self,
+        cx: &Cx<Client>,
+        _config: &Value,
+        state: &mut Value,
+        diags: &mut Diagnostics,
+    ) {
         let api = api_cx(cx);
-        let pipeline = state.str_attr("image_pipeline_id").unwrap_or_default().to_string();
-        let req = StartImagePipelineExecutionRequest { image_pipeline_id: pipeline.clone(), tag: tags_from(state.attr("tags")) };
-        let id = match cx.client.start_image_pipeline_execution(&req, &ClientToken::generate(), &api).await {
+        let pipeline = state
+            .str_attr("image_pipeline_id")
+            .unwrap_or_default()
+            .to_string();
+        let req = StartImagePipelineExecutionRequest {
+            image_pipeline_id: pipeline.clone(),
+            tag: tags_from(state.attr("tags")),
+        };
+        let id = match cx
+            .client
+            .start_image_pipeline_execution(&req, &ClientToken::generate(), &api)
+            .await
+        {
             Ok(started) => started.execution_id,
             Err(e) if e.is_code("InvalidImagePipeline.HasRunningExecution") => {
                 let running = running_execution(cx, &pipeline).await;
@@ -105,13 +139,30 @@ impl Resource<Client> for ImagePipelineExecutionResource {
                     ),
                 );
             }
-            Err(e) => return api_error(diags, format!("Could not start a build of image template {pipeline}"), &e),
+            Err(e) => {
+                return api_error(
+                    diags,
+                    format!("Could not start a build of image template {pipeline}"),
+                    &e,
+                )
+            }
         };
         // Recorded at once: from here on an error keeps the execution in state (tainted).
         state.set_attr("id", id.as_str());
         let wait_all = state.bool_attr("wait_for_completion").unwrap_or(true);
-        let (done, failed): (&[&str], &[&str]) = if wait_all { (SUCCEEDED, FAILED) } else { (STARTED, &[]) };
-        match wait::until_status(cx, || cx.client.describe_image_pipeline_execution(&id, &api), done, failed).await {
+        let (done, failed): (&[&str], &[&str]) = if wait_all {
+            (SUCCEEDED, FAILED)
+        } else {
+            (STARTED, &[])
+        };
+        match wait::until_status(
+            cx,
+            || cx.client.describe_image_pipeline_execution(&id, &api),
+            done,
+            failed,
+        )
+        .await
+        {
             Ok(exec) => {
                 from_api(state, &exec);
                 if exec.status == "PARTITION_SUCCESS" {
@@ -127,14 +178,23 @@ impl Resource<Client> for ImagePipelineExecutionResource {
             }
             Err(e) => {
                 refresh_best_effort(cx, &id, state).await;
-                diags.error(format!("Build {id} of image template {pipeline} did not succeed"), format!("{e}."));
+                diags.error(
+                    format!("Build {id} of image template {pipeline} did not succeed"),
+                    format!("{e}."),
+                );
             }
         }
     }
 
     async fn read(&self, cx: &Cx<Client>, state: &mut Value, diags: &mut Diagnostics) -> Existence {
-        let Some(id) = state.str_attr("id").map(str::to_string) else { return Existence::Gone };
-        match cx.client.describe_image_pipeline_execution(&id, &api_cx(cx)).await {
+        let Some(id) = state.str_attr("id").map(str::to_string) else {
+            return Existence::Gone;
+        };
+        match cx
+            .client
+            .describe_image_pipeline_execution(&id, &api_cx(cx))
+            .await
+        {
             Ok(Some(exec)) => {
                 from_api(state, &exec);
                 Existence::Exists
@@ -149,11 +209,27 @@ impl Resource<Client> for ImagePipelineExecutionResource {
 
     /// Only `wait_for_completion` and `timeouts` change in place; neither calls the API
     /// beyond a refresh.
-    async fn update(&self, cx: &Cx<Client>, prior: &Value, _config: &Value, state: &mut Value, diags: &mut Diagnostics) {
-        let Some(id) = prior.str_attr("id").map(str::to_string) else { return };
-        match cx.client.describe_image_pipeline_execution(&id, &api_cx(cx)).await {
+    async fn update(
+        &self,
+        cx: &Cx<Client>,
+        prior: &Value,
+        _config: &Value,
+        state: &mut Value,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(id) = prior.str_attr("id").map(str::to_string) else {
+            return;
+        };
+        match cx
+            .client
+            .describe_image_pipeline_execution(&id, &api_cx(cx))
+            .await
+        {
             Ok(Some(exec)) => from_api(state, &exec),
-            Ok(None) => diags.error(format!("Build {id} disappeared"), "Its image template was probably deleted."),
+            Ok(None) => diags.error(
+                format!("Build {id} disappeared"),
+                "Its image template was probably deleted.",
+            ),
             Err(e) => api_error(diags, format!("Could not read build {id}"), &e),
         }
     }
@@ -161,7 +237,9 @@ impl Resource<Client> for ImagePipelineExecutionResource {
     /// Cancels a build that is still running and waits until it is CANCELLED; a
     /// finished build is only forgotten (executions cannot be deleted).
     async fn delete(&self, cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
-        let Some(id) = state.str_attr("id").map(str::to_string) else { return };
+        let Some(id) = state.str_attr("id").map(str::to_string) else {
+            return;
+        };
         let api = api_cx(cx);
         let exec = match cx.client.describe_image_pipeline_execution(&id, &api).await {
             Ok(Some(exec)) => exec,
@@ -171,16 +249,28 @@ impl Resource<Client> for ImagePipelineExecutionResource {
         if TERMINAL.contains(&exec.status.as_str()) {
             return;
         }
-        let req = CancelImagePipelineExecutionRequest { execution_id: id.clone() };
+        let req = CancelImagePipelineExecutionRequest {
+            execution_id: id.clone(),
+        };
         match cx.client.cancel_image_pipeline_execution(&req, &api).await {
             Ok(_) => {}
             // It finished or vanished between the read and the cancel: nothing left to stop.
             Err(e) if e.is_not_found() || e.is_code("InvalidStatus.CancelFailed") => return,
             Err(e) => return api_error(diags, format!("Could not cancel build {id}"), &e),
         }
-        match wait::until_status(cx, || cx.client.describe_image_pipeline_execution(&id, &api), TERMINAL, &[]).await {
+        match wait::until_status(
+            cx,
+            || cx.client.describe_image_pipeline_execution(&id, &api),
+            TERMINAL,
+            &[],
+        )
+        .await
+        {
             Ok(_) | Err(WaitError::Gone) => {}
-            Err(e) => diags.error(format!("Build {id} was not cancelled"), format!("Waiting for status CANCELLED: {e}.")),
+            Err(e) => diags.error(
+                format!("Build {id} was not cancelled"),
+                format!("Waiting for status CANCELLED: {e}."),
+            ),
         }
     }
 }
@@ -190,8 +280,14 @@ impl Watched for ImagePipelineExecution {
         &self.status
     }
     fn failure_detail(&self) -> String {
-        let parts: Vec<&str> =
-            [self.message.as_str(), self.error_code.as_str(), self.error_info.as_str()].into_iter().filter(|s| !s.is_empty()).collect();
+        let parts: Vec<&str> = [
+            self.message.as_str(),
+            self.error_code.as_str(),
+            self.error_info.as_str(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
         if parts.is_empty() {
             "the service gave no message".to_string()
         } else {
@@ -204,11 +300,17 @@ impl Watched for ImagePipelineExecution {
 async fn running_execution(cx: &Cx<Client>, pipeline: &str) -> Option<String> {
     let req = DescribeImagePipelineExecutionsRequest {
         image_pipeline_id: Some(pipeline.to_string()),
-        status: Some("PREPARING,REPAIRING,BUILDING,TESTING,DISTRIBUTING,RELEASING,CANCELLING".to_string()),
+        status: Some(
+            "PREPARING,REPAIRING,BUILDING,TESTING,DISTRIBUTING,RELEASING,CANCELLING".to_string(),
+        ),
         ..Default::default()
     };
     let api = CallContext::with_timeout(Duration::from_secs(10));
-    let found = cx.client.describe_all_image_pipeline_executions(&req, &api).await.ok()?;
+    let found = cx
+        .client
+        .describe_all_image_pipeline_executions(&req, &api)
+        .await
+        .ok()?;
     found.into_iter().next().map(|e| e.execution_id)
 }
 

@@ -152,7 +152,12 @@ pub trait Watched {
 /// Checks with `describe` (which returns `None` once the object is gone) until the
 /// status is one of `done`; a status in `failed` ends the wait with the object's
 /// failure detail; any other status, known or not, keeps the wait going.
-pub async fn until_status<C, T, E, F, Fut>(cx: &Cx<C>, describe: F, done: &[&str], failed: &[&str]) -> Result<T, WaitError<E>>
+pub async fn until_status<C, T, E, F, Fut>(
+    cx: &Cx<C>,
+    describe: F,
+    done: &[&str],
+    failed: &[&str],
+) -> Result<T, WaitError<E>>
 where
     T: Watched,
     F: Fn() -> Fut,
@@ -164,9 +169,10 @@ where
             Ok(match check.await? {
                 None => Poll::Gone,
                 Some(t) if done.contains(&t.status()) => Poll::Done(t),
-                Some(t) if failed.contains(&t.status()) => {
-                    Poll::Failed { status: t.status().to_string(), detail: t.failure_detail() }
-                }
+                Some(t) if failed.contains(&t.status()) => Poll::Failed {
+                    status: t.status().to_string(),
+                    detail: t.failure_detail(),
+                },
                 Some(t) => Poll::Pending(t.status().to_string()),
             })
         }
