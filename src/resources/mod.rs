@@ -1,4 +1,11 @@
 //! The Alibaba Cloud provider: its configuration and one file per resource.
+//!
+//! Adding a resource is one file plus one line in [`AliyunProvider::resources`].
+
+use std::sync::Arc;
+
+use crate::aliyun::{Client, ClientConfig, Credentials};
+use crate::tf::{DataSource, Diagnostics, Provider, Resource, Schema, Value};
 
 pub mod common;
 pub mod eci_data_cache;
@@ -6,3 +13,55 @@ pub mod eci_image_cache;
 pub mod ecs_image_pipeline_execution;
 pub mod provider_config;
 pub mod wait;
+
+/// The provider.
+pub struct AliyunProvider;
+
+#[async_trait::async_trait]
+impl Provider for AliyunProvider {
+    type Client = Client;
+
+    fn schema(&self) -> Schema {
+        provider_config::schema()
+    }
+
+    async fn configure(&self, config: &Value, diags: &mut Diagnostics) -> Option<Client> {
+        // During plan the block may depend on values not known yet; Terraform configures
+        // again with known values before anything reaches the API.
+        if !config.is_fully_known() {
+            return None;
+        }
+        let settings = provider_config::resolve(config, |name| std::env::var(name).ok(), diags)?;
+        let mut credentials = Credentials::new(settings.access_key, settings.secret_key);
+        if let Some(token) = settings.security_token {
+            credentials = credentials.with_security_token(token);
+        }
+        let mut client_config = ClientConfig::new(settings.region, credentials);
+        client_config.eci_endpoint = settings.eci_endpoint;
+        client_config.ecs_endpoint = settings.ecs_endpoint;
+        client_config.user_agent =
+            concat!("terraform-provider-aliyun/", env!("CARGO_PKG_VERSION")).to_string();
+        if let Some(retries) = settings.max_retries {
+            client_config.retry.max_attempts = retries + 1;
+        }
+        match Client::new(client_config) {
+            Ok(client) => Some(client),
+            Err(e) => {
+                diags.error("Invalid provider configuration", e.to_string());
+                None
+            }
+        }
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource<Client>>> {
+        vec![
+            Arc::new(eci_image_cache::ImageCacheResource),
+            Arc::new(eci_data_cache::DataCacheResource),
+            Arc::new(ecs_image_pipeline_execution::ImagePipelineExecutionResource),
+        ]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Client>>> {
+        Vec::new()
+    }
+}

@@ -41,7 +41,7 @@ pub fn schema() -> Schema {
         .attr("security_token", Attribute::optional(Type::String).sensitive()
             .doc("STS security token, with temporary credentials. Default: `ALIBABA_CLOUD_SECURITY_TOKEN` or `ALICLOUD_SECURITY_TOKEN`."))
         .attr("max_retries", Attribute::optional(Type::Number)
-            .doc("Most attempts of one API call on throttling, server errors and network errors (default 12). \
+            .doc("How many times one API call is retried on throttling, server errors and network errors (default 11). \
                   Retries back off exponentially with jitter and stop at the operation's timeout.")
             .validate(IntBetween(0, 100)))
         .block_limited("endpoints", Nesting::List, endpoints, 0, 1);
