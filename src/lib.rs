@@ -10,5 +10,6 @@
 //! - `aliyun`: the signed Alibaba Cloud API client (knows nothing of Terraform).
 
 pub mod aliyun;
+pub mod docgen;
 pub mod resources;
 pub mod tf;
