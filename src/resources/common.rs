@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::aliyun::eci::{Event, ResourceType, TagResourcesRequest, UntagResourcesRequest};
 use crate::aliyun::{ApiError, CallContext, Client, Tag};
 use crate::tf::validators::{Matches, Validator};
-use crate::tf::{Attribute, AttributePath, Cx, Diagnostics, Type, Value};
+use crate::tf::{Attribute, AttributePath, Cx, Diagnostics, Schema, Type, Value};
 
 /// Most tags a resource can carry (every API page: `Tag.N`, N = 1..20).
 pub const MAX_TAGS: usize = 20;
@@ -270,6 +270,89 @@ pub fn event_messages(events: &[Event]) -> String {
 /// True when `prior` and `planned` differ in attribute `name` (set-aware).
 pub fn changed(prior: &Value, planned: &Value, name: &str) -> bool {
     !prior.attr(name).semantic_eq(planned.attr(name))
+}
+
+/// A regular expression (RE2-like syntax), checked when the configuration is validated.
+pub struct IsRegex;
+
+impl Validator for IsRegex {
+    fn description(&self) -> String {
+        "Must be a valid regular expression.".into()
+    }
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        if let Some(Err(e)) = value.as_str().map(regex_lite::Regex::new) {
+            diags.error_at(
+                path.clone(),
+                "Invalid regular expression",
+                format!("`{path}`: {e}"),
+            );
+        }
+    }
+}
+
+/// The `name_regex` filter of list data sources.
+pub fn name_regex_attribute() -> Attribute {
+    Attribute::optional(Type::String)
+        .doc("Keep only the items whose name matches this regular expression.")
+        .validate(IsRegex)
+}
+
+/// Applies an optional `name_regex` to `name`; an invalid expression keeps everything
+/// (it was already reported by validation).
+pub fn name_matches(regex: Option<&regex_lite::Regex>, name: &str) -> bool {
+    regex.is_none_or(|r| r.is_match(name))
+}
+
+/// The object type of a list data source's items: the types of `names` in the
+/// resource's schema, so an item and the resource always agree.
+pub fn item_type(resource: &Schema, names: &[&str]) -> Type {
+    Type::object(names.iter().map(|n| {
+        let ty = match (
+            resource.block.attributes.get(*n),
+            resource.block.blocks.get(*n),
+        ) {
+            (Some(a), _) => a.ty.clone(),
+            (None, Some(b)) => Type::list(b.block.value_type()),
+            (None, None) => Type::String,
+        };
+        (n.to_string(), ty)
+    }))
+}
+
+/// Sets the outputs every list data source has: `ids`, `names` (aligned one to one
+/// with `ids`, when items have names) and the items themselves.
+pub fn set_list_outputs(
+    state: &mut Value,
+    items_attr: &str,
+    items: Vec<Vec<(&'static str, Value)>>,
+    name_attr: Option<&str>,
+) {
+    let ids: Vec<String> = items.iter().filter_map(|i| field(i, "id")).collect();
+    state.set_attr("ids", Value::str_list(ids));
+    if let Some(name_attr) = name_attr {
+        let names: Vec<String> = items
+            .iter()
+            .map(|i| field(i, name_attr).unwrap_or_default())
+            .collect();
+        state.set_attr("names", Value::str_list(names));
+    }
+    state.set_attr(
+        items_attr,
+        Value::List(items.into_iter().map(Value::object).collect()),
+    );
+}
+
+fn field(item: &[(&'static str, Value)], name: &str) -> Option<String> {
+    item.iter()
+        .find(|(k, _)| *k == name)
+        .and_then(|(_, v)| v.as_str().map(str::to_string))
+}
+
+/// The compiled `name_regex` of a data source configuration, if set and valid.
+pub fn name_regex(config: &Value) -> Option<regex_lite::Regex> {
+    config
+        .str_attr("name_regex")
+        .and_then(|r| regex_lite::Regex::new(r).ok())
 }
 
 #[cfg(test)]

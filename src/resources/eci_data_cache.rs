@@ -399,44 +399,59 @@ fn to_create(planned: &Value) -> CreateDataCacheRequest {
     }
 }
 
+/// Every attribute DescribeDataCaches reports, by attribute name (shared with the
+/// `aliyun_eci_data_caches` data source).
+pub(crate) fn reported(c: &DataCache) -> Vec<(&'static str, Value)> {
+    let options = if c.data_source.options.is_empty() {
+        Value::Null
+    } else {
+        Value::str_map(c.data_source.options.clone())
+    };
+    let source = Value::object([
+        ("type", Value::from(c.data_source.source_type.as_str())),
+        ("options", options),
+    ]);
+    vec![
+        ("id", Value::from(c.data_cache_id.as_str())),
+        ("name", non_empty(&c.name)),
+        ("bucket", non_empty(&c.bucket)),
+        ("path", non_empty(&c.path)),
+        ("size", Value::from(c.size)),
+        ("data_source", Value::List(vec![source])),
+        ("resource_group_id", non_empty(&c.resource_group_id)),
+        ("tags", tags_value(&c.tags, &Value::Null)),
+        ("status", Value::from(c.status.as_str())),
+        ("progress", Value::from(c.progress.as_str())),
+        ("snapshot_id", non_empty(&c.snapshot_id)),
+        ("flash_snapshot_id", non_empty(&c.flash_snapshot_id)),
+        ("container_group_id", non_empty(&c.container_group_id)),
+        ("creation_time", non_empty(&c.creation_time)),
+        ("expire_date_time", non_empty(&c.expire_date_time)),
+        ("last_matched_time", non_empty(&c.last_matched_time)),
+        ("region_id", non_empty(&c.region_id)),
+        ("events", events_value(&c.events)),
+    ]
+}
+
 /// Copies what DescribeDataCaches returns into `state`; the rest is left as it was.
+/// Tags and options keep the user's empty map, so neither shows up as a diff.
 fn from_api(state: &mut Value, c: &DataCache) {
-    state.set_attr("id", c.data_cache_id.as_str());
-    state.set_attr("name", non_empty(&c.name));
-    state.set_attr("bucket", non_empty(&c.bucket));
-    state.set_attr("path", non_empty(&c.path));
-    state.set_attr("size", c.size);
+    let tags = tags_value(&c.tags, state.attr("tags"));
     let prior_options = state
         .attr("data_source")
         .as_list()
         .and_then(|l| l.first())
         .map(|s| s.attr("options").clone())
         .unwrap_or_default();
-    let options = if c.data_source.options.is_empty() && !matches!(prior_options, Value::Map(_)) {
-        Value::Null
-    } else {
-        Value::str_map(c.data_source.options.clone())
-    };
-    state.set_attr(
-        "data_source",
-        Value::List(vec![Value::object([
-            ("type", Value::from(c.data_source.source_type.as_str())),
-            ("options", options),
-        ])]),
-    );
-    state.set_attr("resource_group_id", non_empty(&c.resource_group_id));
-    let tags = tags_value(&c.tags, state.attr("tags"));
+    for (name, value) in reported(c) {
+        state.set_attr(name, value);
+    }
     state.set_attr("tags", tags);
-    state.set_attr("status", c.status.as_str());
-    state.set_attr("progress", c.progress.as_str());
-    state.set_attr("snapshot_id", non_empty(&c.snapshot_id));
-    state.set_attr("flash_snapshot_id", non_empty(&c.flash_snapshot_id));
-    state.set_attr("container_group_id", non_empty(&c.container_group_id));
-    state.set_attr("creation_time", non_empty(&c.creation_time));
-    state.set_attr("expire_date_time", non_empty(&c.expire_date_time));
-    state.set_attr("last_matched_time", non_empty(&c.last_matched_time));
-    state.set_attr("region_id", non_empty(&c.region_id));
-    state.set_attr("events", events_value(&c.events));
+    if c.data_source.options.is_empty() && matches!(prior_options, Value::Map(_)) {
+        if let Some(Value::List(sources)) = state.attr_mut("data_source") {
+            sources[0].set_attr("options", prior_options);
+        }
+    }
 }
 
 /// The UpdateDataCache request with only what changed, or `None` when there is

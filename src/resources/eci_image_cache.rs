@@ -444,28 +444,41 @@ fn to_create(planned: &Value, config: &Value) -> CreateImageCacheRequest {
     }
 }
 
+/// Every attribute DescribeImageCaches reports, by attribute name (shared with
+/// the `aliyun_eci_image_caches` data source).
+pub(crate) fn reported(c: &ImageCache) -> Vec<(&'static str, Value)> {
+    vec![
+        ("id", Value::from(c.image_cache_id.as_str())),
+        ("image_cache_name", Value::from(c.image_cache_name.as_str())),
+        ("images", Value::str_set(c.images.iter().cloned())),
+        ("image_cache_size", Value::from(c.image_cache_size)),
+        ("resource_group_id", non_empty(&c.resource_group_id)),
+        ("elimination_strategy", non_empty(&c.elimination_strategy)),
+        ("tags", tags_value(&c.tags, &Value::Null)),
+        ("status", Value::from(c.status.as_str())),
+        ("progress", Value::from(c.progress.as_str())),
+        ("snapshot_id", non_empty(&c.snapshot_id)),
+        ("flash_snapshot_id", non_empty(&c.flash_snapshot_id)),
+        ("container_group_id", non_empty(&c.container_group_id)),
+        ("creation_time", non_empty(&c.creation_time)),
+        ("expire_date_time", non_empty(&c.expire_date_time)),
+        ("last_matched_time", non_empty(&c.last_matched_time)),
+        ("region_id", non_empty(&c.region_id)),
+        ("events", events_value(&c.events)),
+    ]
+}
+
 /// Copies what DescribeImageCaches returns into `state`; everything it does not
-/// return is left as it was (planned or prior values).
+/// return is left as it was (planned or prior values). Images keep the user's
+/// spelling and tags the user's empty map, so neither shows up as a diff.
 fn from_api(state: &mut Value, c: &ImageCache) {
-    state.set_attr("id", c.image_cache_id.as_str());
-    state.set_attr("image_cache_name", c.image_cache_name.as_str());
     let images = keep_equivalent_images(state.attr("images"), &c.images);
-    state.set_attr("images", images);
-    state.set_attr("image_cache_size", c.image_cache_size);
-    state.set_attr("resource_group_id", non_empty(&c.resource_group_id));
-    state.set_attr("elimination_strategy", non_empty(&c.elimination_strategy));
     let tags = tags_value(&c.tags, state.attr("tags"));
+    for (name, value) in reported(c) {
+        state.set_attr(name, value);
+    }
+    state.set_attr("images", images);
     state.set_attr("tags", tags);
-    state.set_attr("status", c.status.as_str());
-    state.set_attr("progress", c.progress.as_str());
-    state.set_attr("snapshot_id", non_empty(&c.snapshot_id));
-    state.set_attr("flash_snapshot_id", non_empty(&c.flash_snapshot_id));
-    state.set_attr("container_group_id", non_empty(&c.container_group_id));
-    state.set_attr("creation_time", non_empty(&c.creation_time));
-    state.set_attr("expire_date_time", non_empty(&c.expire_date_time));
-    state.set_attr("last_matched_time", non_empty(&c.last_matched_time));
-    state.set_attr("region_id", non_empty(&c.region_id));
-    state.set_attr("events", events_value(&c.events));
 }
 
 /// The UpdateImageCache request carrying only what changed from `prior` to

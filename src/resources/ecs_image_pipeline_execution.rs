@@ -321,20 +321,34 @@ async fn refresh_best_effort(cx: &Cx<Client>, id: &str, state: &mut Value) {
     }
 }
 
+/// Every attribute DescribeImagePipelineExecutions reports, by attribute name
+/// (shared with the `aliyun_ecs_image_pipeline_executions` data source).
+pub(crate) fn reported(e: &ImagePipelineExecution) -> Vec<(&'static str, Value)> {
+    vec![
+        ("id", Value::from(e.execution_id.as_str())),
+        (
+            "image_pipeline_id",
+            Value::from(e.image_pipeline_id.as_str()),
+        ),
+        ("tags", tags_value(&e.tags, &Value::Null)),
+        ("status", Value::from(e.status.as_str())),
+        ("image_id", non_empty(&e.image_id)),
+        ("message", non_empty(&e.message)),
+        ("error_code", non_empty(&e.error_code)),
+        ("error_info", non_empty(&e.error_info)),
+        ("resource_group_id", non_empty(&e.resource_group_id)),
+        ("creation_time", non_empty(&e.creation_time)),
+        ("modified_time", non_empty(&e.modified_time)),
+    ]
+}
+
 /// Copies what DescribeImagePipelineExecutions returns into `state`.
 fn from_api(state: &mut Value, e: &ImagePipelineExecution) {
-    state.set_attr("id", e.execution_id.as_str());
-    state.set_attr("image_pipeline_id", e.image_pipeline_id.as_str());
     let tags = tags_value(&e.tags, state.attr("tags"));
+    for (name, value) in reported(e) {
+        state.set_attr(name, value);
+    }
     state.set_attr("tags", tags);
-    state.set_attr("status", e.status.as_str());
-    state.set_attr("image_id", non_empty(&e.image_id));
-    state.set_attr("message", non_empty(&e.message));
-    state.set_attr("error_code", non_empty(&e.error_code));
-    state.set_attr("error_info", non_empty(&e.error_info));
-    state.set_attr("resource_group_id", non_empty(&e.resource_group_id));
-    state.set_attr("creation_time", non_empty(&e.creation_time));
-    state.set_attr("modified_time", non_empty(&e.modified_time));
     if state.attr("wait_for_completion").is_null() {
         // After an import: the default.
         state.set_attr("wait_for_completion", true);

@@ -1,6 +1,7 @@
 //! The Alibaba Cloud provider: its configuration and one file per resource.
 //!
-//! Adding a resource is one file plus one line in [`AliyunProvider::resources`].
+//! Adding a resource or data source is one file plus one line in
+//! [`AliyunProvider::resources`] or [`AliyunProvider::data_sources`].
 
 use std::sync::Arc;
 
@@ -9,8 +10,11 @@ use crate::tf::{DataSource, Diagnostics, Provider, Resource, Schema, Value};
 
 pub mod common;
 pub mod eci_data_cache;
+pub mod eci_data_caches;
 pub mod eci_image_cache;
+pub mod eci_image_caches;
 pub mod ecs_image_pipeline_execution;
+pub mod ecs_image_pipeline_executions;
 pub mod provider_config;
 pub mod wait;
 
@@ -62,6 +66,10 @@ impl Provider for AliyunProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Client>>> {
-        Vec::new()
+        vec![
+            Arc::new(eci_image_caches::ImageCachesDataSource),
+            Arc::new(eci_data_caches::DataCachesDataSource),
+            Arc::new(ecs_image_pipeline_executions::ImagePipelineExecutionsDataSource),
+        ]
     }
 }
