@@ -162,7 +162,8 @@ fn type_label(t: &Type) -> String {
 
 /// Writes a block's attributes grouped as Required / Optional / Read-Only, then its nested blocks.
 fn render_block(out: &mut String, block: &Block, prefix: &str) {
-    let groups: [(&str, fn(Presence) -> bool); 3] = [
+    type Wanted = fn(Presence) -> bool;
+    let groups: [(&str, Wanted); 3] = [
         ("Required", |p| p == Presence::Required),
         ("Optional", |p| {
             matches!(p, Presence::Optional | Presence::OptionalComputed)
