@@ -9,4 +9,16 @@
 //! - `resources`: the provider, its configuration, one file per resource.
 //! - `aliyun`: the signed Alibaba Cloud API client (knows nothing of Terraform).
 
+pub mod placeholder;
+pub mod server;
 pub mod tf;
+
+use std::sync::Arc;
+
+/// The provider the binary serves. Called once per process, inside the async runtime.
+///
+/// For now a hand-written placeholder (see [`placeholder`]); at integration this
+/// returns the generic driver over the Alibaba Cloud resources.
+pub fn provider_server() -> Arc<dyn tf::protocol::ProviderServer> {
+    Arc::new(placeholder::Placeholder)
+}
