@@ -11,5 +11,17 @@
 
 pub mod aliyun;
 pub mod docgen;
+pub mod placeholder;
 pub mod resources;
+pub mod server;
 pub mod tf;
+
+use std::sync::Arc;
+
+/// The provider the binary serves. Called once per process, inside the async runtime.
+///
+/// For now a hand-written placeholder (see [`placeholder`]); at integration this
+/// returns the generic driver over the Alibaba Cloud resources.
+pub fn provider_server() -> Arc<dyn tf::protocol::ProviderServer> {
+    Arc::new(placeholder::Placeholder)
+}
