@@ -1,0 +1,208 @@
+//! Acceptance steps in the style of terraform-plugin-testing, against the emulator.
+//!
+//! Every [`Acc::apply`] runs the official sequence: `plan -out`, `apply` of that
+//! plan, `show -json`, then `plan -refresh=false` and `plan` must both be empty. So
+//! no test can forget the invariants that make plans exact. Each test gets its own
+//! emulator (in process, on loopback) and its own workspace, so tests run in parallel.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use aliyun_emulator::{Config, Emulator, Handle};
+use serde_json::Value as Json;
+
+use crate::util::{Workspace, REQUIRED_PROVIDERS};
+
+/// A test's world: an emulator and a Terraform workspace using it.
+pub struct Acc {
+    /// The emulator.
+    pub emu: Handle,
+    /// The workspace.
+    pub ws: Workspace,
+    config: std::cell::RefCell<String>,
+    // Runs the emulator's server; dropped last.
+    _rt: tokio::runtime::Runtime,
+}
+
+/// What one planned resource change does, as `show -json` says (`["update"]`, `["delete","create"]`...).
+pub type Actions = BTreeMap<String, Vec<String>>;
+
+impl Acc {
+    /// With the emulator's test settings (every status change is immediate).
+    pub fn new() -> Acc {
+        Acc::with_config(Config::for_tests())
+    }
+
+    /// With the given emulator settings.
+    pub fn with_config(config: Config) -> Acc {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let emu = rt.block_on(Emulator::start(config)).expect("start the emulator");
+        Acc { emu, ws: Workspace::new(), config: Default::default(), _rt: rt }
+    }
+
+    /// The provider block pointing at this test's emulator.
+    pub fn provider_block(&self) -> String {
+        provider_block(&self.emu.endpoint())
+    }
+
+    /// Writes `main.tf`: required providers, the provider block, and `config`.
+    pub fn write_config(&self, config: &str) {
+        let text = format!("{REQUIRED_PROVIDERS}\n{}\n{config}\n", self.provider_block());
+        self.ws.write("main.tf", &text);
+        *self.config.borrow_mut() = text;
+    }
+
+    /// One acceptance step: plan, apply the plan, then both re-plans must be empty.
+    /// Returns the planned actions by address.
+    pub fn apply(&self, config: &str) -> Actions {
+        self.write_config(config);
+        let actions = self.plan_actions();
+        self.ws.terraform(&["apply", "-input=false", "tfplan"]);
+        self.expect_empty_plan(&["-refresh=false"]);
+        self.expect_empty_plan(&[]);
+        actions
+    }
+
+    /// `plan -out=tfplan` of the current files, and the action of every resource change.
+    pub fn plan_actions(&self) -> Actions {
+        self.ws.terraform(&["plan", "-input=false", "-out=tfplan"]);
+        let plan = self.ws.terraform_json(&["show", "-json", "tfplan"]);
+        plan["resource_changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|rc| {
+                let actions = rc["change"]["actions"].as_array().into_iter().flatten();
+                (rc["address"].as_str().unwrap_or_default().to_string(), actions.map(|a| a.as_str().unwrap_or_default().to_string()).collect())
+            })
+            .collect()
+    }
+
+    /// Panics with the plan unless `terraform plan -detailed-exitcode` finds nothing to do.
+    pub fn expect_empty_plan(&self, extra: &[&str]) {
+        let mut args = vec!["plan", "-input=false", "-detailed-exitcode"];
+        args.extend_from_slice(extra);
+        let out = self.ws.terraform_unchecked(&args);
+        if out.status.code() != Some(0) {
+            panic!("{}", self.ws.report("expected an empty plan", &args, &out) + &self.emulator_report());
+        }
+    }
+
+    /// The state's attribute values of `address`.
+    pub fn resource(&self, address: &str) -> Json {
+        resource_values(&self.ws, address)
+    }
+
+    /// One attribute of `address` as a string (panics if missing or not a string).
+    pub fn attr(&self, address: &str, name: &str) -> String {
+        let values = self.resource(address);
+        values[name].as_str().unwrap_or_else(|| panic!("{address}.{name} is not a string: {}", values[name])).to_string()
+    }
+
+    /// Import verification in a fresh directory with the same configuration: the
+    /// imported state must equal the original for every attribute the API returns,
+    /// hold null (or nothing) for the ones in `not_returned`, and the plan that fills
+    /// those in must adopt the object in place (never replace it). After that adoption
+    /// is applied, the state equals the original attribute for attribute and both plans
+    /// are empty.
+    pub fn import_verify(&self, address: &str, not_returned: &[&str]) {
+        let original = self.resource(address);
+        let id = original["id"].as_str().expect("the resource has an id").to_string();
+        let fresh = Workspace::new();
+        fresh.write("main.tf", &self.config.borrow());
+        fresh.terraform(&["import", "-input=false", address, &id]);
+        let imported = resource_values(&fresh, address);
+        for (name, want) in original.as_object().expect("object") {
+            let got = &imported[name];
+            if name == "timeouts" {
+                continue;
+            }
+            if not_returned.contains(&name.as_str()) {
+                assert!(is_empty(got), "{address}.{name} should be unknown (null) after import, got {got}");
+            } else {
+                assert_eq!(got, want, "{address}.{name} differs after import");
+            }
+        }
+        let plan = {
+            fresh.terraform(&["plan", "-input=false", "-out=tfplan"]);
+            fresh.terraform_json(&["show", "-json", "tfplan"])
+        };
+        for rc in plan["resource_changes"].as_array().into_iter().flatten() {
+            let actions: Vec<&str> = rc["change"]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+            assert!(actions == ["update"] || actions == ["no-op"], "after import {} plans {actions:?}, not an in-place adoption", rc["address"]);
+        }
+        fresh.terraform(&["apply", "-input=false", "tfplan"]);
+        let adopted = resource_values(&fresh, address);
+        for (name, want) in original.as_object().unwrap() {
+            if name != "timeouts" {
+                assert_eq!(&adopted[name], want, "{address}.{name} differs after import and adoption");
+            }
+        }
+        for extra in [&["-refresh=false"][..], &[][..]] {
+            let mut args = vec!["plan", "-input=false", "-detailed-exitcode"];
+            args.extend_from_slice(extra);
+            let out = fresh.terraform_unchecked(&args);
+            assert_eq!(out.status.code(), Some(0), "{}", fresh.report("plan after import is not empty", &args, &out));
+        }
+    }
+
+    /// `terraform destroy`, then the emulator must hold no cache at all.
+    pub fn destroy(&self) {
+        self.ws.terraform(&["destroy", "-input=false", "-auto-approve"]);
+        let state = self.emu.state();
+        for kind in ["image_caches", "data_caches"] {
+            let left = state[kind].as_array().map_or(0, Vec::len);
+            assert_eq!(left, 0, "{kind} left in the emulator after destroy: {}", state[kind]);
+        }
+    }
+
+    /// Calls the emulator received for `action`.
+    pub fn calls(&self, action: &str) -> u64 {
+        self.emu.calls(action)
+    }
+
+    /// The emulator's view, appended to failure reports.
+    pub fn emulator_report(&self) -> String {
+        format!("--- emulator calls ---\n{:?}\n--- emulator state ---\n{:#}\n", self.emu.call_counts(), self.emu.state())
+    }
+}
+
+/// The provider block for an emulator at `endpoint`.
+pub fn provider_block(endpoint: &str) -> String {
+    format!(
+        r#"provider "aliyun" {{
+  region     = "cn-hangzhou"
+  access_key = "emulator"
+  secret_key = "emulator-secret"
+  endpoints {{
+    eci = "{endpoint}"
+    ecs = "{endpoint}"
+  }}
+}}
+"#
+    )
+}
+
+fn resource_values(ws: &Workspace, address: &str) -> Json {
+    let state = ws.terraform_json(&["show", "-json"]);
+    let resources = state["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+    resources
+        .into_iter()
+        .find(|r| r["address"] == address)
+        .map(|r| r["values"].clone())
+        .unwrap_or_else(|| panic!("{address} is not in the state: {state:#}"))
+}
+
+fn is_empty(v: &Json) -> bool {
+    match v {
+        Json::Null => true,
+        Json::Array(a) => a.is_empty(),
+        Json::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// Actions of `address` in `actions`, for assertions.
+pub fn action<'a>(actions: &'a Actions, address: &str) -> Vec<&'a str> {
+    actions.get(address).map(|a| a.iter().map(String::as_str).collect()).unwrap_or_default()
+}
