@@ -9,4 +9,5 @@
 //! - `resources`: the provider, its configuration, one file per resource.
 //! - `aliyun`: the signed Alibaba Cloud API client (knows nothing of Terraform).
 
+pub mod driver;
 pub mod tf;
