@@ -11,7 +11,7 @@
 
 pub mod aliyun;
 pub mod docgen;
-pub mod placeholder;
+pub mod driver;
 pub mod resources;
 pub mod server;
 pub mod tf;
@@ -20,8 +20,7 @@ use std::sync::Arc;
 
 /// The provider the binary serves. Called once per process, inside the async runtime.
 ///
-/// For now a hand-written placeholder (see [`placeholder`]); at integration this
-/// returns the generic driver over the Alibaba Cloud resources.
+/// The generic driver over the Alibaba Cloud resources.
 pub fn provider_server() -> Arc<dyn tf::protocol::ProviderServer> {
-    Arc::new(placeholder::Placeholder)
+    Arc::new(driver::Driver::new(resources::AliyunProvider))
 }

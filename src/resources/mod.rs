@@ -73,3 +73,11 @@ impl Provider for AliyunProvider {
         ]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_schema_follows_the_protocol_rules() {
+        crate::driver::assert_schemas_valid(&super::AliyunProvider);
+    }
+}

@@ -1,0 +1,289 @@
+//! `PlanResourceChange`, in terraform-plugin-framework's order:
+//!
+//! 1. destroy (proposed null) plans null, and nothing else runs;
+//! 2. planned = proposed, with `default`s for computed attributes the
+//!    configuration leaves null, and write-only attributes nulled;
+//! 3. computed attributes the configuration leaves null become unknown on create,
+//!    and on update only if something else changed (`stable` ones keep their prior
+//!    value). If nothing changed, planned = prior exactly, so a re-plan is empty
+//!    even when a set arrives in another order;
+//! 4. `requires_replace` from the attributes' `replace` behaviour;
+//! 5. the resource's `modify_plan`; then paths are sorted and de-duplicated.
+//!
+//! Nested blocks are planned element by element: a list element pairs with the
+//! configuration element at its index, a set element with the configuration
+//! element carrying the same configured values.
+
+use super::objects::{
+    differs_ignoring_timeouts, instances, instances_mut, null_write_only, TIMEOUTS,
+};
+use super::{decode, encode, log_done, log_rpc, Driver};
+use crate::tf::path::AttributePath;
+use crate::tf::protocol::{PlanResourceChangeRequest, PlanResourceChangeResponse};
+use crate::tf::provider::PlanChange;
+use crate::tf::schema::{Block, NestedBlock, Nesting, Replace, Schema};
+use crate::tf::{Provider, Value};
+
+impl<P: Provider> Driver<P> {
+    pub(super) fn plan(&self, req: PlanResourceChangeRequest) -> PlanResourceChangeResponse {
+        const RPC: &str = "PlanResourceChange";
+        log_rpc(RPC, &req.type_name);
+        let mut resp = PlanResourceChangeResponse {
+            planned_private: req.prior_private.clone(),
+            ..Default::default()
+        };
+        let diags = &mut resp.diagnostics;
+        let Some(r) = self.resource(&req.type_name, diags) else {
+            return resp;
+        };
+        let prior = decode(&req.prior_state, &r.ty, "prior state", diags);
+        let proposed = decode(&req.proposed_new_state, &r.ty, "proposed new state", diags);
+        let config = decode(&req.config, &r.ty, "configuration", diags);
+        let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) else {
+            return resp;
+        };
+
+        let (mut planned, mut requires_replace) = plan_values(&r.schema, &prior, proposed, &config);
+        if !planned.is_null() {
+            r.imp.modify_plan(PlanChange {
+                prior: (!prior.is_null()).then_some(&prior),
+                config: &config,
+                planned: &mut planned,
+                requires_replace: &mut requires_replace,
+                diags,
+            });
+            // The hook may not break the invariants Terraform checks.
+            null_write_only(&r.schema.block, &mut planned);
+            requires_replace.sort();
+            requires_replace.dedup();
+        }
+        resp.planned_state = encode(&planned, &r.ty, diags);
+        resp.requires_replace = requires_replace;
+        log_done(RPC, &req.type_name, &resp.diagnostics);
+        resp
+    }
+}
+
+/// The generic plan: steps 1 to 4 of the module doc.
+pub(super) fn plan_values(
+    schema: &Schema,
+    prior: &Value,
+    proposed: Value,
+    config: &Value,
+) -> (Value, Vec<AttributePath>) {
+    if proposed.is_null() {
+        return (Value::Null, Vec::new());
+    }
+    let block = &schema.block;
+    let mut planned = proposed;
+    apply_defaults(block, config, &mut planned);
+    null_write_only(block, &mut planned);
+    if prior.is_null() || differs_ignoring_timeouts(prior, &planned) {
+        mark_computed_unknown(block, config, &mut planned);
+    } else {
+        // Nothing to do remotely: keep the prior state byte for byte (set order
+        // included), carrying over only a changed `timeouts` block.
+        let timeouts = planned.attr(TIMEOUTS).clone();
+        planned = prior.clone();
+        if block.blocks.contains_key(TIMEOUTS) {
+            planned.set_attr(TIMEOUTS, timeouts);
+        }
+    }
+    let requires_replace = if prior.is_null() {
+        Vec::new()
+    } else {
+        replace_paths(block, prior, &planned)
+    };
+    (planned, requires_replace)
+}
+
+/// Plans `default` for computed attributes whose configuration is null.
+fn apply_defaults(block: &Block, config: &Value, planned: &mut Value) {
+    for (name, attr) in &block.attributes {
+        if let Some(default) = &attr.default {
+            if attr.is_computed() && config.attr(name).is_null() {
+                planned.set_attr(name, default.clone());
+            }
+        }
+    }
+    for_each_block_instance(block, config, planned, apply_defaults);
+}
+
+/// Marks computed attributes the configuration leaves null (and that have no
+/// default) unknown; `stable` ones keep a non-null planned (prior) value.
+fn mark_computed_unknown(block: &Block, config: &Value, planned: &mut Value) {
+    for (name, attr) in &block.attributes {
+        if !attr.is_computed() || attr.default.is_some() || !config.attr(name).is_null() {
+            continue;
+        }
+        if attr.stable && planned.attr(name).is_known_non_null() {
+            continue;
+        }
+        planned.set_attr(name, Value::Unknown);
+    }
+    for_each_block_instance(block, config, planned, mark_computed_unknown);
+}
+
+/// Calls `f(block, config element, planned element)` for every instance of every
+/// nested block of `planned`.
+fn for_each_block_instance(
+    block: &Block,
+    config: &Value,
+    planned: &mut Value,
+    f: fn(&Block, &Value, &mut Value),
+) {
+    for (name, nb) in &block.blocks {
+        let config_value = config.attr(name);
+        let Some(value) = planned.attr_mut(name) else {
+            continue;
+        };
+        let configs = instances(nb.nesting, config_value);
+        let pairs: Vec<Option<usize>> = match nb.nesting {
+            Nesting::Single => vec![Some(0)],
+            Nesting::List => (0..instances(nb.nesting, value).len()).map(Some).collect(),
+            Nesting::Set => pair_set_elements(&nb.block, configs, instances(nb.nesting, value)),
+        };
+        for (inst, pair) in instances_mut(nb.nesting, value).iter_mut().zip(pairs) {
+            let c = match nb.nesting {
+                Nesting::Single => config_value,
+                _ => pair.and_then(|i| configs.get(i)).unwrap_or(&Value::Null),
+            };
+            f(&nb.block, c, inst);
+        }
+    }
+}
+
+/// For each planned set element, the index of its configuration element: the
+/// first unused one whose configured values it carries, else the same index.
+fn pair_set_elements(block: &Block, configs: &[Value], planned: &[Value]) -> Vec<Option<usize>> {
+    let mut used = vec![false; configs.len()];
+    let mut pairs: Vec<Option<usize>> = planned
+        .iter()
+        .map(|p| {
+            let i =
+                (0..configs.len()).find(|&i| !used[i] && carries_config(block, &configs[i], p))?;
+            used[i] = true;
+            Some(i)
+        })
+        .collect();
+    for (i, pair) in pairs.iter_mut().enumerate() {
+        if pair.is_none() && used.get(i) == Some(&false) {
+            used[i] = true;
+            *pair = Some(i);
+        }
+    }
+    pairs
+}
+
+/// True when `planned` holds every value `config` sets (computed attributes the
+/// configuration leaves null may hold anything).
+fn carries_config(block: &Block, config: &Value, planned: &Value) -> bool {
+    let attrs_match = block.attributes.iter().all(|(name, attr)| {
+        let c = config.attr(name);
+        (attr.is_computed() && c.is_null()) || attr.write_only || c.semantic_eq(planned.attr(name))
+    });
+    attrs_match
+        && block.blocks.iter().all(|(name, nb)| {
+            let (c, p) = (config.attr(name), planned.attr(name));
+            let (cs, ps) = (instances(nb.nesting, c), instances(nb.nesting, p));
+            cs.len() == ps.len()
+                && match nb.nesting {
+                    Nesting::Set => ps
+                        .iter()
+                        .all(|p| cs.iter().any(|c| carries_config(&nb.block, c, p))),
+                    _ => cs
+                        .iter()
+                        .zip(ps)
+                        .all(|(c, p)| carries_config(&nb.block, c, p)),
+                }
+        })
+}
+
+/// Paths whose change forces replacement: top-level attributes by name, and a
+/// nested block by its own name when a replacing attribute inside it changed
+/// (element indexes mean nothing to Terraform for sets, so the block is named).
+fn replace_paths(block: &Block, prior: &Value, planned: &Value) -> Vec<AttributePath> {
+    let mut paths = Vec::new();
+    for (name, attr) in &block.attributes {
+        if replaces(attr.replace, prior.attr(name), planned.attr(name)) {
+            paths.push(AttributePath::root(name));
+        }
+    }
+    for (name, nb) in &block.blocks {
+        if block_replaces(nb, prior.attr(name), planned.attr(name)) {
+            paths.push(AttributePath::root(name));
+        }
+    }
+    paths
+}
+
+fn replaces(replace: Replace, prior: &Value, planned: &Value) -> bool {
+    match replace {
+        Replace::Never => false,
+        Replace::Always => !prior.semantic_eq(planned),
+        // Filling in a value the API never returned (null after import) adopts
+        // the object instead of replacing it.
+        Replace::UnlessPriorNull => !prior.is_null() && !prior.semantic_eq(planned),
+    }
+}
+
+/// True when a replacing attribute of one block instance changed.
+fn instance_replaces(block: &Block, prior: &Value, planned: &Value) -> bool {
+    planned.is_unknown()
+        || block
+            .attributes
+            .iter()
+            .any(|(name, attr)| replaces(attr.replace, prior.attr(name), planned.attr(name)))
+        || block
+            .blocks
+            .iter()
+            .any(|(name, nb)| block_replaces(nb, prior.attr(name), planned.attr(name)))
+}
+
+fn block_replaces(nb: &NestedBlock, prior: &Value, planned: &Value) -> bool {
+    if !has_replace(&nb.block) {
+        return false;
+    }
+    if planned.is_unknown() {
+        return true;
+    }
+    let none = &Value::Null;
+    match nb.nesting {
+        Nesting::Single => instance_replaces(&nb.block, prior, planned),
+        Nesting::List => {
+            let (ps, ns) = (instances(nb.nesting, prior), instances(nb.nesting, planned));
+            (0..ps.len().max(ns.len())).any(|i| {
+                instance_replaces(
+                    &nb.block,
+                    ps.get(i).unwrap_or(none),
+                    ns.get(i).unwrap_or(none),
+                )
+            })
+        }
+        Nesting::Set => {
+            // Sets have no pairing: every element must find a counterpart that
+            // does not replace, or be replaceable-free on its own.
+            let (ps, ns) = (instances(nb.nesting, prior), instances(nb.nesting, planned));
+            let planned_ok = ns.iter().all(|n| {
+                ps.iter().any(|p| !instance_replaces(&nb.block, p, n))
+                    || !instance_replaces(&nb.block, none, n)
+            });
+            let prior_ok = ps.iter().all(|p| {
+                ns.iter().any(|n| !instance_replaces(&nb.block, p, n))
+                    || !instance_replaces(&nb.block, p, none)
+            });
+            !(planned_ok && prior_ok)
+        }
+    }
+}
+
+fn has_replace(block: &Block) -> bool {
+    block
+        .attributes
+        .values()
+        .any(|a| a.replace != Replace::Never)
+        || block.blocks.values().any(|nb| has_replace(&nb.block))
+}
+
+#[cfg(test)]
+mod tests;
