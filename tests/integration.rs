@@ -3,7 +3,11 @@
 //!
 //! - `protocol`: plugin start-up, handshake, mutual TLS, schema as Terraform sees it,
 //!   debug mode.
+//! - `image_cache`: `aliyun_eci_image_cache` acceptance tests.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
+//! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy) against the emulator.
 
+mod acc;
+mod image_cache;
 mod protocol;
 mod util;
