@@ -35,9 +35,20 @@ impl Acc {
 
     /// With the given emulator settings.
     pub fn with_config(config: Config) -> Acc {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-        let emu = rt.block_on(Emulator::start(config)).expect("start the emulator");
-        Acc { emu, ws: Workspace::new(), config: Default::default(), _rt: rt }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let emu = rt
+            .block_on(Emulator::start(config))
+            .expect("start the emulator");
+        Acc {
+            emu,
+            ws: Workspace::new(),
+            config: Default::default(),
+            _rt: rt,
+        }
     }
 
     /// The provider block pointing at this test's emulator.
@@ -47,7 +58,10 @@ impl Acc {
 
     /// Writes `main.tf`: required providers, the provider block, and `config`.
     pub fn write_config(&self, config: &str) {
-        let text = format!("{REQUIRED_PROVIDERS}\n{}\n{config}\n", self.provider_block());
+        let text = format!(
+            "{REQUIRED_PROVIDERS}\n{}\n{config}\n",
+            self.provider_block()
+        );
         self.ws.write("main.tf", &text);
         *self.config.borrow_mut() = text;
     }
@@ -73,7 +87,12 @@ impl Acc {
             .flatten()
             .map(|rc| {
                 let actions = rc["change"]["actions"].as_array().into_iter().flatten();
-                (rc["address"].as_str().unwrap_or_default().to_string(), actions.map(|a| a.as_str().unwrap_or_default().to_string()).collect())
+                (
+                    rc["address"].as_str().unwrap_or_default().to_string(),
+                    actions
+                        .map(|a| a.as_str().unwrap_or_default().to_string())
+                        .collect(),
+                )
             })
             .collect()
     }
@@ -84,7 +103,10 @@ impl Acc {
         args.extend_from_slice(extra);
         let out = self.ws.terraform_unchecked(&args);
         if out.status.code() != Some(0) {
-            panic!("{}", self.ws.report("expected an empty plan", &args, &out) + &self.emulator_report());
+            panic!(
+                "{}",
+                self.ws.report("expected an empty plan", &args, &out) + &self.emulator_report()
+            );
         }
     }
 
@@ -96,7 +118,10 @@ impl Acc {
     /// One attribute of `address` as a string (panics if missing or not a string).
     pub fn attr(&self, address: &str, name: &str) -> String {
         let values = self.resource(address);
-        values[name].as_str().unwrap_or_else(|| panic!("{address}.{name} is not a string: {}", values[name])).to_string()
+        values[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("{address}.{name} is not a string: {}", values[name]))
+            .to_string()
     }
 
     /// Import verification in a fresh directory with the same configuration: the
@@ -107,7 +132,10 @@ impl Acc {
     /// are empty.
     pub fn import_verify(&self, address: &str, not_returned: &[&str]) {
         let original = self.resource(address);
-        let id = original["id"].as_str().expect("the resource has an id").to_string();
+        let id = original["id"]
+            .as_str()
+            .expect("the resource has an id")
+            .to_string();
         let fresh = Workspace::new();
         fresh.write("main.tf", &self.config.borrow());
         fresh.terraform(&["import", "-input=false", address, &id]);
@@ -118,7 +146,10 @@ impl Acc {
                 continue;
             }
             if not_returned.contains(&name.as_str()) {
-                assert!(is_empty(got), "{address}.{name} should be unknown (null) after import, got {got}");
+                assert!(
+                    is_empty(got),
+                    "{address}.{name} should be unknown (null) after import, got {got}"
+                );
             } else {
                 assert_eq!(got, want, "{address}.{name} differs after import");
             }
@@ -128,31 +159,53 @@ impl Acc {
             fresh.terraform_json(&["show", "-json", "tfplan"])
         };
         for rc in plan["resource_changes"].as_array().into_iter().flatten() {
-            let actions: Vec<&str> = rc["change"]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
-            assert!(actions == ["update"] || actions == ["no-op"], "after import {} plans {actions:?}, not an in-place adoption", rc["address"]);
+            let actions: Vec<&str> = rc["change"]["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            assert!(
+                actions == ["update"] || actions == ["no-op"],
+                "after import {} plans {actions:?}, not an in-place adoption",
+                rc["address"]
+            );
         }
         fresh.terraform(&["apply", "-input=false", "tfplan"]);
         let adopted = resource_values(&fresh, address);
         for (name, want) in original.as_object().unwrap() {
             if name != "timeouts" {
-                assert_eq!(&adopted[name], want, "{address}.{name} differs after import and adoption");
+                assert_eq!(
+                    &adopted[name], want,
+                    "{address}.{name} differs after import and adoption"
+                );
             }
         }
         for extra in [&["-refresh=false"][..], &[][..]] {
             let mut args = vec!["plan", "-input=false", "-detailed-exitcode"];
             args.extend_from_slice(extra);
             let out = fresh.terraform_unchecked(&args);
-            assert_eq!(out.status.code(), Some(0), "{}", fresh.report("plan after import is not empty", &args, &out));
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                fresh.report("plan after import is not empty", &args, &out)
+            );
         }
     }
 
     /// `terraform destroy`, then the emulator must hold no cache at all.
     pub fn destroy(&self) {
-        self.ws.terraform(&["destroy", "-input=false", "-auto-approve"]);
+        self.ws
+            .terraform(&["destroy", "-input=false", "-auto-approve"]);
         let state = self.emu.state();
         for kind in ["image_caches", "data_caches"] {
             let left = state[kind].as_array().map_or(0, Vec::len);
-            assert_eq!(left, 0, "{kind} left in the emulator after destroy: {}", state[kind]);
+            assert_eq!(
+                left, 0,
+                "{kind} left in the emulator after destroy: {}",
+                state[kind]
+            );
         }
     }
 
@@ -163,7 +216,11 @@ impl Acc {
 
     /// The emulator's view, appended to failure reports.
     pub fn emulator_report(&self) -> String {
-        format!("--- emulator calls ---\n{:?}\n--- emulator state ---\n{:#}\n", self.emu.call_counts(), self.emu.state())
+        format!(
+            "--- emulator calls ---\n{:?}\n--- emulator state ---\n{:#}\n",
+            self.emu.call_counts(),
+            self.emu.state()
+        )
     }
 }
 
@@ -185,7 +242,10 @@ pub fn provider_block(endpoint: &str) -> String {
 
 fn resource_values(ws: &Workspace, address: &str) -> Json {
     let state = ws.terraform_json(&["show", "-json"]);
-    let resources = state["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+    let resources = state["values"]["root_module"]["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     resources
         .into_iter()
         .find(|r| r["address"] == address)
@@ -204,5 +264,8 @@ fn is_empty(v: &Json) -> bool {
 
 /// Actions of `address` in `actions`, for assertions.
 pub fn action<'a>(actions: &'a Actions, address: &str) -> Vec<&'a str> {
-    actions.get(address).map(|a| a.iter().map(String::as_str).collect()).unwrap_or_default()
+    actions
+        .get(address)
+        .map(|a| a.iter().map(String::as_str).collect())
+        .unwrap_or_default()
 }
