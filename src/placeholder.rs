@@ -3,7 +3,8 @@
 //!
 //! Schema: provider setting `region` (optional string); resource
 //! `aliyun_placeholder` with `name` (required) and `id` (computed, `ph-<name>`).
-//! Values are decoded and encoded with a tiny msgpack subset (nil, strings, any
+//! Planning a resource named `panic` panics, so tests can check how a crash reaches
+//! Terraform. Values are decoded and encoded with a tiny msgpack subset (nil, strings, any
 //! extension as unknown, maps), enough for these two string attributes.
 
 use std::collections::BTreeMap;
@@ -134,6 +135,11 @@ impl ProviderServer for Placeholder {
                 return resp;
             }
         };
+        if let Some(Some(Str::Known(name))) = proposed.as_ref().map(|o| o.get("name")) {
+            if name == "panic" {
+                panic!("the placeholder was asked to panic");
+            }
+        }
         // A destroy plans null; otherwise the id follows the name.
         let planned = proposed.map(|mut obj| {
             let name = obj.get("name").cloned().unwrap_or(Str::Null);
