@@ -154,6 +154,20 @@ fn terraform_sees_provider_logs_and_a_clean_exit() {
 }
 
 #[test]
+fn terraform_reports_a_provider_panic_as_a_crash() {
+    let ws = Workspace::new();
+    let config = PLACEHOLDER_CONFIG.replace(r#"name = "hello""#, r#"name = "panic""#);
+    ws.write("main.tf", &format!("{REQUIRED_PROVIDERS}{config}"));
+    let out = ws.terraform_fails(&["plan", "-no-color"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("plugin crashed!"), "{stderr}");
+    assert!(
+        stderr.contains("the placeholder was asked to panic"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn terraform_works_with_plugin_tls_disabled() {
     let mut ws = Workspace::new();
     ws.env("TF_DISABLE_PLUGIN_TLS", "1");

@@ -149,13 +149,25 @@ pub fn install_panic_hook() {
             .unwrap_or_else(|| "unknown location".to_string());
         let thread = std::thread::current();
         let backtrace = std::backtrace::Backtrace::force_capture();
-        let text = format!(
-            "panic: {message}\n\nthread '{}' panicked at {location}\n\n{backtrace}\n",
-            thread.name().unwrap_or("<unnamed>")
+        let text = panic_report(
+            &message,
+            &location,
+            thread.name().unwrap_or("<unnamed>"),
+            &backtrace,
         );
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
         std::process::exit(2);
     }));
+}
+
+/// The crash report: Terraform keys on the `panic: ` prefix of the first line.
+fn panic_report(
+    message: &str,
+    location: &str,
+    thread: &str,
+    backtrace: &dyn std::fmt::Display,
+) -> String {
+    format!("panic: {message}\n\nthread '{thread}' panicked at {location}\n\n{backtrace}\n")
 }
 
 #[cfg(test)]
@@ -195,6 +207,18 @@ mod tests {
         assert_eq!(v["@timestamp"], "1970-01-01T00:00:00.000000Z");
         assert_eq!(v["tf_rpc"], "PlanResourceChange");
         assert_eq!(v["tf_resource_type"], "aliyun_eci_image_cache");
+    }
+
+    #[test]
+    fn panic_reports_look_like_go_panics() {
+        let r = panic_report(
+            "boom",
+            "src/x.rs:1:2",
+            "tokio-runtime-worker",
+            &"  0: frame",
+        );
+        assert!(r.starts_with("panic: boom\n"), "{r}");
+        assert!(r.contains("src/x.rs:1:2") && r.contains("0: frame"));
     }
 
     #[tokio::test]
