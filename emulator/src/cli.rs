@@ -1,0 +1,202 @@
+//! Command line of the `aliyun-emulator` binary (no parsing crate needed).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::config::{Config, PipelineOutcome, TemplateSeed, Timings};
+
+/// Usage text.
+pub const USAGE: &str = "\
+usage: aliyun-emulator [options]
+
+  --listen ADDR               address to listen on (default 127.0.0.1:0, port 0 picks one)
+  --access-key-id ID          accepted AccessKey ID (default emulator)
+  --access-key-secret S       its secret (default emulator-secret)
+  --step-seconds F            duration of every transitional status (default 1)
+  --fault-rate P              probability 0..1 that an API request is faulted (default 0)
+  --fault-seed N              seed of the fault generator (default 0)
+  --fault-actions A,B,...     restrict faults to these actions
+  --latency-ms N              delay every API request by N ms
+  --seed-template NAME[:OUTCOME]
+                              create an image template at start (repeatable);
+                              OUTCOME: SUCCESS (default), FAILED, TEST_FAILED,
+                              PARTITION_SUCCESS, STUCK
+  -h, --help                  this text
+";
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Command {
+    /// Run with this configuration.
+    Run(Box<Config>),
+    /// Print the usage.
+    Help,
+}
+
+/// Parse arguments (without the program name). Errors are one-line messages.
+pub fn parse<I, S>(args: I) -> Result<Command, String>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let mut config = Config::default();
+    let mut args = args.into_iter().map(Into::into);
+    while let Some(arg) = args.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(Command::Help);
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = || -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--listen" => {
+                let v = value()?;
+                config.listen = v.parse::<SocketAddr>().map_err(|_| {
+                    format!("--listen: {v:?} is not an address like 127.0.0.1:8080")
+                })?;
+            }
+            "--access-key-id" => config.access_key_id = non_empty(&flag, value()?)?,
+            "--access-key-secret" => config.access_key_secret = non_empty(&flag, value()?)?,
+            "--step-seconds" => {
+                let v = value()?;
+                let secs: f64 = v
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+                    .ok_or_else(|| format!("--step-seconds: {v:?} is not a non-negative number"))?;
+                config.timings = Timings::uniform(Duration::from_secs_f64(secs));
+            }
+            "--fault-rate" => {
+                let v = value()?;
+                config.fault_rate = v
+                    .parse()
+                    .ok()
+                    .filter(|r: &f64| (0.0..=1.0).contains(r))
+                    .ok_or_else(|| {
+                        format!("--fault-rate: {v:?} is not a probability between 0 and 1")
+                    })?;
+            }
+            "--fault-seed" => {
+                let v = value()?;
+                config.fault_seed = v
+                    .parse()
+                    .map_err(|_| format!("--fault-seed: {v:?} is not a non-negative integer"))?;
+            }
+            "--fault-actions" => {
+                config.fault_actions = value()?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect();
+            }
+            "--latency-ms" => {
+                let v = value()?;
+                let n: u64 = v
+                    .parse()
+                    .map_err(|_| format!("--latency-ms: {v:?} is not a non-negative integer"))?;
+                config.latency = Duration::from_millis(n);
+            }
+            "--seed-template" => {
+                let v = value()?;
+                let (name, outcome) = match v.rsplit_once(':') {
+                    Some((n, o)) => (
+                        n.to_string(),
+                        PipelineOutcome::parse(o).ok_or_else(|| {
+                            format!("--seed-template: unknown outcome {o:?} (SUCCESS, FAILED, TEST_FAILED, PARTITION_SUCCESS, STUCK)")
+                        })?,
+                    ),
+                    None => (v.clone(), PipelineOutcome::Success),
+                };
+                if name.is_empty() {
+                    return Err("--seed-template: the template name is empty".into());
+                }
+                config.templates.push(TemplateSeed::new(name, outcome));
+            }
+            other => return Err(format!("unknown argument {other:?} (see --help)")),
+        }
+    }
+    Ok(Command::Run(Box::new(config)))
+}
+
+fn non_empty(flag: &str, v: String) -> Result<String, String> {
+    if v.is_empty() {
+        Err(format!("{flag} cannot be empty"))
+    } else {
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Config {
+        match parse(args.iter().copied()).unwrap() {
+            Command::Run(c) => *c,
+            Command::Help => panic!("help"),
+        }
+    }
+
+    #[test]
+    fn defaults_and_flags() {
+        let c = run(&[]);
+        assert_eq!(c.listen.to_string(), "127.0.0.1:0");
+        assert_eq!(
+            (c.access_key_id.as_str(), c.access_key_secret.as_str()),
+            ("emulator", "emulator-secret")
+        );
+        let c = run(&[
+            "--listen",
+            "127.0.0.1:9999",
+            "--step-seconds=0.5",
+            "--fault-rate",
+            "0.25",
+            "--fault-seed",
+            "7",
+            "--seed-template",
+            "ok",
+            "--seed-template",
+            "bad:failed",
+            "--access-key-id",
+            "id",
+            "--access-key-secret",
+            "s",
+            "--latency-ms",
+            "5",
+            "--fault-actions",
+            "CreateImageCache,DescribeImageCaches",
+        ]);
+        assert_eq!(c.listen.port(), 9999);
+        assert_eq!(c.timings.image_cache_creating, Duration::from_millis(500));
+        assert_eq!((c.fault_rate, c.fault_seed), (0.25, 7));
+        assert_eq!(c.templates.len(), 2);
+        assert_eq!(c.templates[1].outcome, PipelineOutcome::Failed);
+        assert_eq!(c.access_key_id, "id");
+        assert_eq!(c.fault_actions.len(), 2);
+        assert_eq!(c.latency, Duration::from_millis(5));
+    }
+
+    #[test]
+    fn errors_are_clear() {
+        for (args, needle) in [
+            (vec!["--listen", "nowhere"], "--listen"),
+            (vec!["--fault-rate", "2"], "probability"),
+            (vec!["--step-seconds"], "needs a value"),
+            (vec!["--seed-template", "x:MAYBE"], "unknown outcome"),
+            (vec!["--bogus"], "unknown argument"),
+            (vec!["--access-key-id="], "cannot be empty"),
+        ] {
+            let e = parse(args.iter().copied()).unwrap_err();
+            assert!(e.contains(needle), "{args:?}: {e}");
+        }
+        assert!(matches!(parse(["-h"]).unwrap(), Command::Help));
+    }
+}
