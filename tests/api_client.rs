@@ -1041,6 +1041,14 @@ async fn creates_under_faults_make_exactly_one_object_each() {
         assert!(nonces.insert(nonce.clone()), "nonce {nonce} reused");
     }
     assert_eq!(per_token.len(), 12, "{per_token:?}");
+    let lost_answers = attempts
+        .iter()
+        .filter(|e| e.fault.as_deref().is_some_and(|f| f.ends_with("/after")))
+        .count();
+    assert!(
+        lost_answers > 0,
+        "no create lost its answer after the side effect; the idempotency path was not exercised"
+    );
     assert!(
         per_token.values().any(|n| *n > 1),
         "some create was retried with its token: {per_token:?}"
