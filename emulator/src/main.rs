@@ -43,7 +43,13 @@ async fn main() {
         }
     );
     for (t, ip) in templates.iter().zip(emu.template_ids()) {
-        let _ = writeln!(out, "template {} ({:?}): {ip}", t.name, t.outcome);
+        let outcome = serde_json::to_value(t.outcome).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "template {} ({}): {ip}",
+            t.name,
+            outcome.as_str().unwrap_or_default()
+        );
     }
     let _ = out.flush();
     drop(out);
