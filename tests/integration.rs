@@ -1,13 +1,17 @@
-//! The one integration test binary: it drives the built provider binary and the real
-//! `terraform` (1.11, on PATH).
+//! The one integration test binary: it drives the built provider binary, the real
+//! `terraform` (1.11, on PATH) and the emulator, over loopback.
 //!
+//! - `api_client`: the Alibaba Cloud API client against the emulator: every action,
+//!   error paths, pagination, retries under faults, cancellation and deadlines.
 //! - `protocol`: plugin start-up, handshake, mutual TLS, schema as Terraform sees it,
 //!   debug mode.
 //! - `image_cache`: `aliyun_eci_image_cache` acceptance tests.
+//! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
+//!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
-//! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy) against the emulator.
 
 mod acc;
+mod api_client;
 mod image_cache;
 mod protocol;
 mod util;
