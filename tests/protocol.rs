@@ -20,17 +20,17 @@ const COOKIE: (&str, &str) = (
     "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
 );
 
-const PLACEHOLDER_CONFIG: &str = r#"
+/// A configuration that validates without credentials (validation never calls the API).
+const CONFIG: &str = r#"
 provider "aliyun" {
   region = "cn-hangzhou"
 }
 
-resource "aliyun_placeholder" "p" {
-  name = "hello"
-}
-
-output "id" {
-  value = aliyun_placeholder.p.id
+resource "aliyun_eci_image_cache" "c" {
+  image_cache_name  = "hello"
+  images            = ["nginx:1.25"]
+  security_group_id = "sg-proto0001"
+  vswitch_id        = "vsw-proto0001"
 }
 "#;
 
@@ -100,10 +100,7 @@ fn plaintext_handshake_when_no_client_certificate_is_given() {
 #[test]
 fn terraform_validates_and_reads_the_schema_over_mutual_tls() {
     let ws = Workspace::new();
-    ws.write(
-        "main.tf",
-        &format!("{REQUIRED_PROVIDERS}{PLACEHOLDER_CONFIG}"),
-    );
+    ws.write("main.tf", &format!("{REQUIRED_PROVIDERS}{CONFIG}"));
     ws.terraform(&["validate", "-no-color"]);
 
     let schema = ws.terraform_json(&["providers", "schema", "-json"]);
@@ -111,40 +108,36 @@ fn terraform_validates_and_reads_the_schema_over_mutual_tls() {
     let region = &p["provider"]["block"]["attributes"]["region"];
     assert_eq!(region["optional"], true, "{p:#}");
     assert_eq!(region["type"], "string");
-    let attrs = &p["resource_schemas"]["aliyun_placeholder"]["block"]["attributes"];
-    assert_eq!(attrs["name"]["required"], true, "{p:#}");
+    let attrs = &p["resource_schemas"]["aliyun_eci_image_cache"]["block"]["attributes"];
+    assert_eq!(attrs["image_cache_name"]["required"], true, "{p:#}");
     assert_eq!(attrs["id"]["computed"], true);
-    assert_eq!(attrs["name"]["description_kind"], "markdown");
-}
-
-#[test]
-fn terraform_applies_plans_and_destroys_the_placeholder() {
-    let ws = Workspace::new();
-    ws.write(
-        "main.tf",
-        &format!("{REQUIRED_PROVIDERS}{PLACEHOLDER_CONFIG}"),
-    );
-    ws.terraform(&["apply", "-auto-approve", "-no-color"]);
-    let state = ws.terraform_json(&["show", "-json"]);
-    assert_eq!(state["values"]["outputs"]["id"]["value"], "ph-hello");
-    // An empty plan exits 0 with -detailed-exitcode (2 would mean changes).
-    ws.terraform(&["plan", "-detailed-exitcode", "-no-color"]);
-    ws.terraform(&["destroy", "-auto-approve", "-no-color"]);
+    assert_eq!(attrs["image_cache_name"]["description_kind"], "markdown");
+    let credential = &p["resource_schemas"]["aliyun_eci_image_cache"]["block"]["block_types"]
+        ["image_registry_credential"]["block"]["attributes"];
+    assert_eq!(credential["password"]["sensitive"], true);
+    assert_eq!(credential["password_wo"]["write_only"], true);
+    for ds in [
+        "aliyun_eci_image_caches",
+        "aliyun_eci_data_caches",
+        "aliyun_ecs_image_pipeline_executions",
+    ] {
+        assert!(
+            p["data_source_schemas"][ds].is_object(),
+            "{ds} missing: {p:#}"
+        );
+    }
 }
 
 #[test]
 fn terraform_sees_provider_logs_and_a_clean_exit() {
     let mut ws = Workspace::new();
     ws.env("TF_LOG", "debug");
-    ws.write(
-        "main.tf",
-        &format!("{REQUIRED_PROVIDERS}{PLACEHOLDER_CONFIG}"),
-    );
+    ws.write("main.tf", &format!("{REQUIRED_PROVIDERS}{CONFIG}"));
     let out = ws.terraform(&["validate", "-no-color"]);
     let log = String::from_utf8_lossy(&out.stderr);
     let mentions = |s: &str| log.lines().any(|l| l.contains(s));
     assert!(
-        mentions("[DEBUG] provider.terraform-provider-aliyun: ValidateResourceConfig(aliyun_placeholder) received"),
+        mentions("[DEBUG] provider.terraform-provider-aliyun: ValidateResourceConfig(aliyun_eci_image_cache) received"),
         "{log}"
     );
     assert!(mentions("tf_rpc=ValidateResourceConfig"), "{log}");
@@ -154,27 +147,10 @@ fn terraform_sees_provider_logs_and_a_clean_exit() {
 }
 
 #[test]
-fn terraform_reports_a_provider_panic_as_a_crash() {
-    let ws = Workspace::new();
-    let config = PLACEHOLDER_CONFIG.replace(r#"name = "hello""#, r#"name = "panic""#);
-    ws.write("main.tf", &format!("{REQUIRED_PROVIDERS}{config}"));
-    let out = ws.terraform_fails(&["plan", "-no-color"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("plugin crashed!"), "{stderr}");
-    assert!(
-        stderr.contains("the placeholder was asked to panic"),
-        "{stderr}"
-    );
-}
-
-#[test]
 fn terraform_works_with_plugin_tls_disabled() {
     let mut ws = Workspace::new();
     ws.env("TF_DISABLE_PLUGIN_TLS", "1");
-    ws.write(
-        "main.tf",
-        &format!("{REQUIRED_PROVIDERS}{PLACEHOLDER_CONFIG}"),
-    );
+    ws.write("main.tf", &format!("{REQUIRED_PROVIDERS}{CONFIG}"));
     ws.terraform(&["validate", "-no-color"]);
 }
 
@@ -204,10 +180,14 @@ fn debug_mode_prints_a_reattach_value_terraform_can_use() {
     // Terraform reattaches over plaintext, twice: the process outlives a command.
     let mut ws = Workspace::new();
     ws.env("TF_REATTACH_PROVIDERS", &value);
-    ws.write(
-        "main.tf",
-        &format!("{REQUIRED_PROVIDERS}{PLACEHOLDER_CONFIG}"),
+    // Planning a create calls no API, but configuring needs credentials.
+    let config = CONFIG.replace(
+        r#"region = "cn-hangzhou""#,
+        r#"region = "cn-hangzhou"
+  access_key = "AK"
+  secret_key = "SK""#,
     );
+    ws.write("main.tf", &format!("{REQUIRED_PROVIDERS}{config}"));
     ws.terraform(&["validate", "-no-color"]);
     ws.terraform(&["plan", "-no-color"]);
 }
