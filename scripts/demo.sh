@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-cargo build --release --bin terraform-provider-aliyun --bin aliyun-emulator
+cargo build --release -p terraform-provider-aliyun -p aliyun-emulator --bins
 
 work="$(mktemp -d)"
 emulator_pid=""
