@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::config::{Config, PipelineOutcome, TemplateSeed, Timings};
+use crate::Handle;
 
 /// Usage text.
 pub const USAGE: &str = "\
@@ -126,6 +127,53 @@ where
     Ok(Command::Run(Box::new(config)))
 }
 
+/// The startup text: first line exactly `listening on http://ADDR`, then the
+/// credentials (the secret only when it is the public default) and the ids of
+/// seeded templates.
+pub fn banner(config: &Config, handle: &Handle) -> String {
+    let default_secret = config.access_key_secret == Config::default().access_key_secret;
+    let mut out = format!(
+        "listening on {}\naccess key id: {}\naccess key secret: {}\n",
+        handle.endpoint(),
+        config.access_key_id,
+        if default_secret {
+            config.access_key_secret.as_str()
+        } else {
+            "(as given)"
+        }
+    );
+    for (t, ip) in config.templates.iter().zip(handle.template_ids()) {
+        let outcome = serde_json::to_value(t.outcome).unwrap_or_default();
+        out.push_str(&format!(
+            "template {} ({}): {ip}\n",
+            t.name,
+            outcome.as_str().unwrap_or_default()
+        ));
+    }
+    out
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 fn non_empty(flag: &str, v: String) -> Result<String, String> {
     if v.is_empty() {
         Err(format!("{flag} cannot be empty"))
@@ -198,5 +246,23 @@ mod tests {
             assert!(e.contains(needle), "{args:?}: {e}");
         }
         assert!(matches!(parse(["-h"]).unwrap(), Command::Help));
+    }
+
+    #[tokio::test]
+    async fn banner_starts_with_the_listening_line() {
+        let mut c = run(&["--seed-template", "t:STUCK"]);
+        c.timings = Timings::zero();
+        let h = crate::Emulator::start(c.clone()).await.unwrap();
+        let text = banner(&c, &h);
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            format!("listening on {}", h.endpoint())
+        );
+        assert_eq!(lines.next().unwrap(), "access key id: emulator");
+        assert_eq!(lines.next().unwrap(), "access key secret: emulator-secret");
+        assert!(lines.next().unwrap().starts_with("template t (STUCK): ip-"));
+        c.access_key_secret = "private".into();
+        assert!(banner(&c, &h).contains("access key secret: (as given)"));
     }
 }

@@ -461,3 +461,205 @@ impl Verifier<'_> {
         Err(mismatch(&first_sts.unwrap_or_default()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    const AT: &str = "2024-06-01T12:00:00Z";
+
+    fn config() -> Config {
+        Config {
+            access_key_id: "testid".into(),
+            access_key_secret: "testsecret".into(),
+            ..Config::for_tests()
+        }
+    }
+
+    fn raw(method: &str, target: &str, headers: &[(&str, &str)]) -> RawRequest {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.append(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        RawRequest {
+            method: method.into(),
+            query: target
+                .trim_start_matches("/?")
+                .trim_start_matches("https://eci.cn-hangzhou.aliyuncs.com/?")
+                .trim_start_matches("https://ecs.cn-hangzhou.aliyuncs.com/?")
+                .into(),
+            headers: h,
+            body: Bytes::new(),
+        }
+    }
+
+    fn verify(r: &RawRequest) -> Result<SignedRpc, Box<Rejection>> {
+        let c = config();
+        let mut nonces = NonceStore::default();
+        Verifier {
+            config: &c,
+            nonces: &mut nonces,
+            wall_now: parse_utc(AT).unwrap(),
+        }
+        .verify(r)
+    }
+
+    #[test]
+    fn v1_request_line_as_sent_by_the_classic_sdk() {
+        let r = raw("GET", "/?RegionId=cn-hangzhou&Version=2018-08-08&Action=DescribeImageCaches&Format=JSON&Timestamp=2024-06-01T12%3A00%3A00Z&SignatureMethod=HMAC-SHA1&SignatureType=&SignatureVersion=1.0&SignatureNonce=0f8c7a0e-4b1e-4d6e-9c55-3f1f2a7b9d01&AccessKeyId=testid&Signature=LmM3j6rzRNSlSISB3igHqEUn58s%3D", &[]);
+        let ok = verify(&r).unwrap();
+        assert_eq!(
+            (ok.action.as_str(), ok.format),
+            ("DescribeImageCaches", Format::Json)
+        );
+        // Same bytes with POST: the method is part of the string to sign.
+        let r = RawRequest {
+            method: "POST".into(),
+            ..r
+        };
+        let e = verify(&r).unwrap_err();
+        assert_eq!(e.error.code, "SignatureDoesNotMatch");
+        assert!(e.error.message.ends_with("server string to sign is:POST&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeImageCaches%26Format%3DJSON%26RegionId%3Dcn-hangzhou%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D0f8c7a0e-4b1e-4d6e-9c55-3f1f2a7b9d01%26SignatureType%3D%26SignatureVersion%3D1.0%26Timestamp%3D2024-06-01T12%253A00%253A00Z%26Version%3D2018-08-08"));
+    }
+
+    #[test]
+    fn v2_special_characters_as_sent() {
+        let r = raw("POST", "/?RegionId=cn-hangzhou&ImageCacheName=my%20cache%2A~%2F%C3%A9&Image.1=registry-vpc.cn-hangzhou.aliyuncs.com%2Feci_open%2Fnginx%3A1.15.10-perl&Image.2=docker.io%2Flibrary%2Fbusybox%3Alatest&Tag.1.Key=env%20name&Tag.1.Value=%E6%B5%8B%E8%AF%95%20a%2Bb%3Dc%26d&SecurityGroupId=sg-uf66jeqopgqa9hdn0000&VSwitchId=vsw-uf6h3rbwbm90urjwa0000&ImageCacheSize=20&AutoMatchImageCache=true&ClientToken=123e4567-e89b-12d3-a456-426655440000&Version=2018-08-08&Action=CreateImageCache&Format=JSON&Timestamp=2024-06-01T12%3A00%3A00Z&SignatureMethod=HMAC-SHA1&SignatureType=&SignatureVersion=1.0&SignatureNonce=0f8c7a0e-4b1e-4d6e-9c55-3f1f2a7b9d01&AccessKeyId=testid&Signature=3N8Q%2BCgMPOElFjDBfvQPfFG1UYk%3D", &[]);
+        let ok = verify(&r).unwrap();
+        assert_eq!(ok.params.str("ImageCacheName"), Some("my cache*~/é"));
+        assert_eq!(ok.params.str("Tag.1.Value"), Some("测试 a+b=c&d"));
+    }
+
+    #[test]
+    fn v3_url_with_form_style_plus_and_map_keys() {
+        let r = raw("POST", "https://eci.cn-hangzhou.aliyuncs.com/?Action=CreateDataCache&Format=json&Version=2018-08-08&Timestamp=2024-06-01T12%3A00%3A00Z&SignatureNonce=0f8c7a0e4b1e4d6e9c553f1f2a7b9d01&RegionId=cn-hangzhou&Name=hf+model&Bucket=default&Path=%2Fmodel%2Fsd21&Size=40&RetentionDays=7&DataSource.Type=URL&DataSource.Options.%2310%23repoSource=HuggingFace%2FModel&DataSource.Options.%236%23repoId=stabilityai%2Fstable-diffusion-2-1&Tag.1.Key=team&Tag.1.Value=ml&ClientToken=123e4567-e89b-12d3-a456-426655440000&SignatureMethod=HMAC-SHA1&SignatureVersion=1.0&AccessKeyId=testid&Signature=U4G%2FkNxPxDxOPMYK9G0hWg9lqJ4%3D", &[]);
+        let ok = verify(&r).unwrap();
+        assert_eq!(ok.params.str("Name"), Some("hf model"));
+        let opts = ok.params.map("DataSource.Options").unwrap().unwrap();
+        assert_eq!(opts["repoSource"], "HuggingFace/Model");
+    }
+
+    const V3_HEADERS: [(&str, &str); 5] = [
+        (
+            "x-acs-content-sha256",
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        ),
+        ("x-acs-date", AT),
+        ("x-acs-signature-nonce", "0f8c7a0e4b1e4d6e9c553f1f2a7b9d01"),
+        ("x-acs-version", "2018-08-08"),
+        ("host", "eci.cn-hangzhou.aliyuncs.com"),
+    ];
+
+    fn v7(signature: &str) -> RawRequest {
+        let auth = format!("ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature={signature}");
+        let mut h = V3_HEADERS.to_vec();
+        h.push(("x-acs-action", "CreateDataCache"));
+        h.push(("authorization", &auth));
+        raw("POST", "/?DataSource.Options.%2310%23repoSource=HuggingFace%2FModel&DataSource.Options.%236%23repoId=stabilityai%2Fstable-diffusion-2-1&DataSource.Type=URL&RegionId=cn-hangzhou", &h)
+    }
+
+    #[test]
+    fn v7_both_canonical_query_forms_are_accepted() {
+        // SDK form (names raw) and documented form (names encoded).
+        for sig in [
+            "57f2b595220354fec7f418d17378ffb14fb986c870c1323d05ab94ec6a497d6a",
+            "8d51a006831fc6e5850a7d4a43fe988afcf6291dc4286a99119121068101ddd5",
+        ] {
+            let ok = verify(&v7(sig)).unwrap();
+            assert_eq!(
+                (ok.action.as_str(), ok.sig, ok.format),
+                ("CreateDataCache", SigVersion::V3, Format::Json)
+            );
+        }
+        let e = verify(&v7(
+            "57f2b595220354fec7f418d17378ffb14fb986c870c1323d05ab94ec6a497d6b",
+        ))
+        .unwrap_err();
+        assert_eq!(e.error.code, "SignatureDoesNotMatch");
+    }
+
+    #[test]
+    fn v8_full_sdk_header_set() {
+        let auth = "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=accept;host;user-agent;x-acs-action;x-acs-content-sha256;x-acs-credentials-provider;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=4e889f422783c67f12094bfcb98ae5f3cb7b1ba87fe89d7b59b4c1267226f1dc";
+        let h = [
+            ("accept", "application/json"),
+            ("host", "ecs.cn-hangzhou.aliyuncs.com"),
+            (
+                "user-agent",
+                "AlibabaCloud (Linux; x86_64) Python/3.11.7 Core/0.3.x TeaDSL/2",
+            ),
+            ("x-acs-action", "StartImagePipelineExecution"),
+            (
+                "x-acs-content-sha256",
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            ),
+            ("x-acs-credentials-provider", "static_ak"),
+            ("x-acs-date", AT),
+            ("x-acs-signature-nonce", "0f8c7a0e4b1e4d6e9c553f1f2a7b9d01"),
+            ("x-acs-version", "2014-05-26"),
+            ("authorization", auth),
+        ];
+        let r = raw("POST", "https://ecs.cn-hangzhou.aliyuncs.com/?ClientToken=123e4567-e89b-12d3-a456-426655440000&ImagePipelineId=ip-2ze5tsl5bp6nf2b3%2A%2A%2A%2A&RegionId=cn-hangzhou&Tag.1.Key=TestKey&Tag.1.Value=Test+Value", &h);
+        let ok = verify(&r).unwrap();
+        assert_eq!(ok.params.str("Tag.1.Value"), Some("Test Value"));
+        assert_eq!(ok.version, "2014-05-26");
+    }
+
+    #[test]
+    fn v3_rejects_unsigned_required_headers_and_bad_payload_hash() {
+        let auth = "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-date,Signature=00";
+        let mut h = V3_HEADERS.to_vec();
+        h.push(("x-acs-action", "DescribeImageCaches"));
+        h.push(("authorization", auth));
+        let e = verify(&raw("POST", "/?RegionId=cn-hangzhou", &h)).unwrap_err();
+        assert_eq!(e.error.code, "IncompleteSignature");
+        let mut r = v7("57f2b595220354fec7f418d17378ffb14fb986c870c1323d05ab94ec6a497d6a");
+        r.body = Bytes::from_static(b"x=1");
+        assert_eq!(verify(&r).unwrap_err().error.code, "SignatureDoesNotMatch");
+        let mut h = V3_HEADERS.to_vec();
+        h.push(("x-acs-action", "DescribeImageCaches"));
+        h.push((
+            "authorization",
+            "ACS3-HMAC-SM3 Credential=testid,SignedHeaders=host,Signature=00",
+        ));
+        assert_eq!(
+            verify(&raw("POST", "/", &h)).unwrap_err().error.code,
+            "IncompleteSignature"
+        );
+    }
+
+    #[test]
+    fn v1_missing_and_malformed_common_parameters() {
+        let base = "Action=DescribeImageCaches&Version=2018-08-08&AccessKeyId=testid&SignatureMethod=HMAC-SHA1&SignatureVersion=1.0&SignatureNonce=n&Timestamp=2024-06-01T12%3A00%3A00Z&Signature=x";
+        for (drop, code) in [
+            ("Signature", "IncompleteSignature"),
+            ("AccessKeyId", "MissingParameter"),
+            ("SignatureNonce", "MissingParameter"),
+            ("Timestamp", "MissingParameter"),
+        ] {
+            let q: Vec<&str> = base
+                .split('&')
+                .filter(|p| !p.starts_with(&format!("{drop}=")))
+                .collect();
+            let e = verify(&raw("GET", &q.join("&"), &[])).unwrap_err();
+            assert_eq!(e.error.code, code, "{drop}");
+        }
+        let e = verify(&raw("GET", &base.replace("HMAC-SHA1", "HMAC-SHA256"), &[])).unwrap_err();
+        assert_eq!(e.error.code, "IncompleteSignature");
+        let e = verify(&raw("GET", &base.replace("testid", "other"), &[])).unwrap_err();
+        assert_eq!(
+            (e.error.status, e.error.code.as_str()),
+            (404, "InvalidAccessKeyId.NotFound")
+        );
+        let e = verify(&raw("GET", &base.replace("Format", "X"), &[])).unwrap_err();
+        assert_eq!(
+            e.format,
+            Format::Xml,
+            "errors use XML when Format is absent"
+        );
+    }
+}
