@@ -6,12 +6,14 @@
 //! - `protocol`: plugin start-up, handshake, mutual TLS, schema as Terraform sees it,
 //!   debug mode.
 //! - `image_cache`: `aliyun_eci_image_cache` acceptance tests.
+//! - `data_cache`: `aliyun_eci_data_cache` acceptance tests.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
 
 mod acc;
 mod api_client;
+mod data_cache;
 mod image_cache;
 mod protocol;
 mod util;

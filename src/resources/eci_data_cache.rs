@@ -26,7 +26,7 @@ use crate::resources::common::{
     id_with_prefix, non_empty, tags_attribute, tags_from, tags_value,
 };
 use crate::resources::wait::{self, WaitError, Watched};
-use crate::tf::provider::Existence;
+use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{IntBetween, Matches, OneOf, StringLength};
 use crate::tf::{
     Attribute, AttributePath, Block, Cx, Diagnostics, Nesting, Resource, Schema, Type, Value,
@@ -128,6 +128,21 @@ impl Resource<Client> for DataCacheResource {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    /// UpdateDataCache has no way to clear a retention (an absent `RetentionDays`
+    /// changes nothing), so removing it would plan an update that silently does
+    /// nothing: say so, as `aliyun_eci_image_cache` does.
+    fn modify_plan(&self, plan: PlanChange<'_>) {
+        let Some(prior) = plan.prior else { return };
+        if !prior.attr("retention_days").is_null() && plan.config.attr("retention_days").is_null() {
+            plan.diags.warn_at(
+                AttributePath::root("retention_days"),
+                "Retention cannot be removed",
+                "The API cannot clear a data cache's retention period: the cache keeps its current expiry \
+                 (`expire_date_time`). Set a larger `retention_days`, or replace the cache to remove it.",
+            );
+        }
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -246,12 +261,15 @@ impl Resource<Client> for DataCacheResource {
                 Err(e) if e.is_code("NoNeedUpdate") => {}
                 Err(e) => return api_error(diags, format!("Could not update data cache {id}"), &e),
             }
-            if let Err(e) = wait_until_available(cx, &id).await {
-                return diags.error(
+            // The wait's last answer is the cache as updated (tags included, they were
+            // changed first): no need to describe it once more.
+            return match wait_until_available(cx, &id).await {
+                Ok(cache) => from_api(state, &cache),
+                Err(e) => diags.error(
                     format!("Data cache {id} was not updated"),
                     format!("Waiting for status Available: {e}."),
-                );
-            }
+                ),
+            };
         }
         match cx.client.describe_data_cache(&id, &api).await {
             Ok(Some(cache)) => from_api(state, &cache),
