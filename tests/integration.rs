@@ -7,6 +7,7 @@
 //!   debug mode.
 //! - `image_cache`: `aliyun_eci_image_cache` acceptance tests.
 //! - `data_cache`: `aliyun_eci_data_cache` acceptance tests.
+//! - `pipeline_execution`: `aliyun_ecs_image_pipeline_execution` acceptance tests.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
@@ -15,5 +16,6 @@ mod acc;
 mod api_client;
 mod data_cache;
 mod image_cache;
+mod pipeline_execution;
 mod protocol;
 mod util;
