@@ -544,7 +544,7 @@ fn an_out_of_band_option_change_is_planned_back_in_place() {
     let id = t.attr(ADDR, "id");
     assert!(t.emu.patch_object(
         &id,
-        serde_json::json!({"Name": "renamed-in-console",
+        serde_json::json!({"Name": "renamed-in-console", "LastMatchedTime": "2030-01-02T03:04:05Z",
             "DataSource": {"Type": "URL", "Options": {"repoSource": "HuggingFace/Model", "repoId": "other/model"}}})
     ));
     let actions = t.plan_actions();
@@ -552,6 +552,11 @@ fn an_out_of_band_option_change_is_planned_back_in_place() {
     t.apply(V1);
     assert_eq!(t.attr(ADDR, "id"), id);
     assert_eq!(t.attr(ADDR, "name"), "sd21");
+    assert_eq!(
+        t.attr(ADDR, "last_matched_time"),
+        "2030-01-02T03:04:05Z",
+        "read back"
+    );
     let sent = t.last_request("UpdateDataCache");
     assert_eq!(
         sent.get("DataSource.Options.#6#repoId").map(String::as_str),
@@ -739,4 +744,35 @@ fn options_described_as_the_whole_data_source_read_back_the_same() {
     );
     t.import_verify(ADDR, NOT_RETURNED);
     t.destroy();
+}
+
+#[test]
+fn a_failed_update_is_an_error_and_the_next_plan_says_so() {
+    let t = Acc::new();
+    t.emu.add_rule(OutcomeRule {
+        kind: RuleKind::DataCache,
+        name_contains: "sd21".into(),
+        on: RuleOn::Update,
+        outcome: Outcome::UpdateFailed,
+        message: "Pulling revision main failed: 404 Not Found.".into(),
+    });
+    t.apply(V1);
+    let id = t.attr(ADDR, "id");
+    let bigger = edit(V1, &[("size              = 40", "size              = 60")]);
+    let out = t.apply_fails(&bigger);
+    assert!(
+        out.contains("Pulling revision main failed: 404 Not Found."),
+        "{out}"
+    );
+    assert!(out.contains("UpdateFailed"), "{out}");
+    assert_eq!(t.attr(ADDR, "id"), id, "an update failure never replaces");
+    // Describe already reports the new size, so the next plan has nothing to change:
+    // it must at least say that the cache is in a failed state, and why.
+    let out = t.ws.terraform(&["plan", "-input=false", "-no-color"]);
+    let out = crate::acc::unwrap_output(&out);
+    assert!(out.contains("The last update of data cache"), "{out}");
+    assert!(
+        out.contains("Pulling revision main failed: 404 Not Found."),
+        "{out}"
+    );
 }

@@ -362,3 +362,27 @@ fn api_calls_per_lifecycle_step() {
     assert_eq!(of(3, "CancelImagePipelineExecution"), 0);
     assert!(of(3, "DescribeImagePipelineExecutions") <= 2, "{rows:?}");
 }
+
+#[test]
+fn a_build_that_outlives_its_timeout_is_tainted_then_cancelled_when_replaced() {
+    let t = Acc::new();
+    let ip = template(&t, PipelineOutcome::Stuck, "");
+    let config = build(&ip, "  timeouts {\n    create = \"2s\"\n  }");
+    let out = t.apply_fails(&config);
+    assert!(out.contains("timed out after 2s"), "{out}");
+    assert!(out.contains("last status: BUILDING"), "{out}");
+    let stuck = t.attr(ADDR, "id");
+    assert!(t.tainted(ADDR));
+    assert_eq!(execution(&t, &stuck)["status"], "BUILDING", "still running");
+    // The template is fixed; the next apply replaces the build: the stuck one is
+    // cancelled first (one build at a time), then a new one runs to the end.
+    assert!(t
+        .emu
+        .patch_object(&ip, serde_json::json!({"Outcome": "SUCCESS"})));
+    let actions = t.apply(&config);
+    assert_eq!(action(&actions, ADDR), ["delete", "create"]);
+    assert_eq!(t.calls("CancelImagePipelineExecution"), 1);
+    assert_eq!(execution(&t, &stuck)["status"], "CANCELLED");
+    assert_ne!(t.attr(ADDR, "id"), stuck);
+    assert_eq!(t.attr(ADDR, "status"), "SUCCESS");
+}

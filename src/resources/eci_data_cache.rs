@@ -206,6 +206,7 @@ impl Resource<Client> for DataCacheResource {
         match cx.client.describe_data_cache(&id, &api_cx(cx)).await {
             Ok(Some(cache)) => {
                 from_api(state, &cache);
+                warn_if_failed(&cache, diags);
                 Existence::Exists
             }
             Ok(None) => Existence::Gone,
@@ -324,6 +325,35 @@ impl Watched for DataCache {
     }
     fn failure_detail(&self) -> String {
         event_messages(&self.events)
+    }
+}
+
+/// A failed reload leaves the cache `UpdateFailed` while Describe already reports
+/// the new values, so the refresh after a failed update matches the configuration
+/// and the plan says "No changes": without this warning the failure would be
+/// forgotten at the next plan. Same for a cache whose creation failed outside
+/// Terraform's view (imported, or not tainted).
+fn warn_if_failed(cache: &DataCache, diags: &mut Diagnostics) {
+    let id = &cache.data_cache_id;
+    let events = event_messages(&cache.events);
+    let said = if events.is_empty() {
+        String::new()
+    } else {
+        format!(" The service said: {events}")
+    };
+    match cache.status.as_str() {
+        "UpdateFailed" => diags.warn(
+            format!("The last update of data cache {id} failed"),
+            format!(
+                "Its status is UpdateFailed: the data was not reloaded.{said}\n\nChange the data source \
+                 or size to try again, or replace the cache (`terraform apply -replace=...`)."
+            ),
+        ),
+        "Failed" => diags.warn(
+            format!("Data cache {id} failed"),
+            format!("Its status is Failed: it holds no usable data.{said}\n\nReplace it (`terraform apply -replace=...`)."),
+        ),
+        _ => {}
     }
 }
 
