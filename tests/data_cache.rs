@@ -254,6 +254,7 @@ fn metadata_changes_update_in_place_sending_only_them() {
     let t = Acc::new();
     t.apply(V1);
     let id = t.attr(ADDR, "id");
+    let expiry = t.attr(ADDR, "expire_date_time");
     let changed = edit(
         V1,
         &[
@@ -263,6 +264,7 @@ fn metadata_changes_update_in_place_sending_only_them() {
             ),
             ("size              = 40", "size              = 60"),
             ("retention_days    = 7", "retention_days    = 30"),
+            ("rg-acc0001", "rg-acc0002"),
         ],
     );
     let actions = t.apply(&changed);
@@ -273,15 +275,22 @@ fn metadata_changes_update_in_place_sending_only_them() {
     assert_eq!(sent.get("DataCacheId"), Some(&id), "{sent:?}");
     assert_eq!(
         sent_fields(&sent),
-        ["Name", "RetentionDays", "Size"],
+        ["Name", "ResourceGroupId", "RetentionDays", "Size"],
         "only what changed is sent: {sent:?}"
     );
+    assert_eq!(sent["ResourceGroupId"], "rg-acc0002");
     assert_eq!(sent["Name"], "sd21-v2");
     assert_eq!(sent["Size"], "60");
     assert_eq!(sent["RetentionDays"], "30");
     let r = t.resource(ADDR);
     assert_eq!(r["name"], "sd21-v2");
     assert_eq!(r["size"], 60);
+    assert_eq!(r["resource_group_id"], "rg-acc0002");
+    assert_ne!(
+        r["expire_date_time"],
+        expiry.as_str(),
+        "the new expiry is read back"
+    );
     assert_eq!(r["status"], "Available");
     assert_eq!(t.calls("CreateDataCache"), 1);
     t.destroy();
