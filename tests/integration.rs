@@ -6,12 +6,20 @@
 //! - `protocol`: plugin start-up, handshake, mutual TLS, schema as Terraform sees it,
 //!   debug mode.
 //! - `image_cache`: `aliyun_eci_image_cache` acceptance tests.
+//! - `data_cache`: `aliyun_eci_data_cache` acceptance tests.
+//! - `pipeline_execution`: `aliyun_ecs_image_pipeline_execution` acceptance tests.
+//! - `data_sources`: the three list data sources over many objects and pages.
+//! - `examples`: every file under `examples/` validated, the quick start applied.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
 
 mod acc;
 mod api_client;
+mod data_cache;
+mod data_sources;
+mod examples;
 mod image_cache;
+mod pipeline_execution;
 mod protocol;
 mod util;

@@ -26,7 +26,7 @@ use crate::resources::common::{
     id_with_prefix, non_empty, tags_attribute, tags_from, tags_value,
 };
 use crate::resources::wait::{self, WaitError, Watched};
-use crate::tf::provider::Existence;
+use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{IntBetween, Matches, OneOf, StringLength};
 use crate::tf::{
     Attribute, AttributePath, Block, Cx, Diagnostics, Nesting, Resource, Schema, Type, Value,
@@ -130,6 +130,21 @@ impl Resource<Client> for DataCacheResource {
         schema()
     }
 
+    /// UpdateDataCache has no way to clear a retention (an absent `RetentionDays`
+    /// changes nothing), so removing it would plan an update that silently does
+    /// nothing: say so, as `aliyun_eci_image_cache` does.
+    fn modify_plan(&self, plan: PlanChange<'_>) {
+        let Some(prior) = plan.prior else { return };
+        if !prior.attr("retention_days").is_null() && plan.config.attr("retention_days").is_null() {
+            plan.diags.warn_at(
+                AttributePath::root("retention_days"),
+                "Retention cannot be removed",
+                "The API cannot clear a data cache's retention period: the cache keeps its current expiry \
+                 (`expire_date_time`). Set a larger `retention_days`, or replace the cache to remove it.",
+            );
+        }
+    }
+
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         if config.str_attr("bucket") == Some(RESERVED_BUCKET) {
             diags.error_at(
@@ -191,6 +206,7 @@ impl Resource<Client> for DataCacheResource {
         match cx.client.describe_data_cache(&id, &api_cx(cx)).await {
             Ok(Some(cache)) => {
                 from_api(state, &cache);
+                warn_if_failed(&cache, diags);
                 Existence::Exists
             }
             Ok(None) => Existence::Gone,
@@ -246,12 +262,15 @@ impl Resource<Client> for DataCacheResource {
                 Err(e) if e.is_code("NoNeedUpdate") => {}
                 Err(e) => return api_error(diags, format!("Could not update data cache {id}"), &e),
             }
-            if let Err(e) = wait_until_available(cx, &id).await {
-                return diags.error(
+            // The wait's last answer is the cache as updated (tags included, they were
+            // changed first): no need to describe it once more.
+            return match wait_until_available(cx, &id).await {
+                Ok(cache) => from_api(state, &cache),
+                Err(e) => diags.error(
                     format!("Data cache {id} was not updated"),
                     format!("Waiting for status Available: {e}."),
-                );
-            }
+                ),
+            };
         }
         match cx.client.describe_data_cache(&id, &api).await {
             Ok(Some(cache)) => from_api(state, &cache),
@@ -306,6 +325,35 @@ impl Watched for DataCache {
     }
     fn failure_detail(&self) -> String {
         event_messages(&self.events)
+    }
+}
+
+/// A failed reload leaves the cache `UpdateFailed` while Describe already reports
+/// the new values, so the refresh after a failed update matches the configuration
+/// and the plan says "No changes": without this warning the failure would be
+/// forgotten at the next plan. Same for a cache whose creation failed outside
+/// Terraform's view (imported, or not tainted).
+fn warn_if_failed(cache: &DataCache, diags: &mut Diagnostics) {
+    let id = &cache.data_cache_id;
+    let events = event_messages(&cache.events);
+    let said = if events.is_empty() {
+        String::new()
+    } else {
+        format!(" The service said: {events}")
+    };
+    match cache.status.as_str() {
+        "UpdateFailed" => diags.warn(
+            format!("The last update of data cache {id} failed"),
+            format!(
+                "Its status is UpdateFailed: the data was not reloaded.{said}\n\nChange the data source \
+                 or size to try again, or replace the cache (`terraform apply -replace=...`)."
+            ),
+        ),
+        "Failed" => diags.warn(
+            format!("Data cache {id} failed"),
+            format!("Its status is Failed: it holds no usable data.{said}\n\nReplace it (`terraform apply -replace=...`)."),
+        ),
+        _ => {}
     }
 }
 

@@ -22,8 +22,8 @@ use crate::resources::common::{
     api_cx, api_error, id_with_prefix, non_empty, tags_attribute, tags_from, tags_value,
 };
 use crate::resources::wait::{self, WaitError, Watched};
-use crate::tf::provider::Existence;
-use crate::tf::{Attribute, Block, Cx, Diagnostics, Resource, Schema, Type, Value};
+use crate::tf::provider::{Existence, PlanChange};
+use crate::tf::{Attribute, AttributePath, Block, Cx, Diagnostics, Resource, Schema, Type, Value};
 
 /// The resource type name.
 pub const TYPE_NAME: &str = "aliyun_ecs_image_pipeline_execution";
@@ -104,6 +104,19 @@ impl Resource<Client> for ImagePipelineExecutionResource {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    /// After an import, `triggers` is null (the API never returns it) and so is
+    /// `wait_for_completion` (see [`from_api`]). Filling `triggers` in then adopts the
+    /// build instead of starting a new one; on a build this provider started (where
+    /// `wait_for_completion` is always set) adding triggers is a change and replaces.
+    fn modify_plan(&self, plan: PlanChange<'_>) {
+        let Some(prior) = plan.prior else { return };
+        let imported = prior.attr("wait_for_completion").is_null();
+        if imported && prior.attr("triggers").is_null() {
+            let triggers = AttributePath::root("triggers");
+            plan.requires_replace.retain(|p| *p != triggers);
+        }
     }
 
     async fn create(
@@ -279,19 +292,27 @@ impl Watched for ImagePipelineExecution {
     fn status(&self) -> &str {
         &self.status
     }
+    /// The message, the error detail when it says something else, and the code:
+    /// `Step 3 failed (ImageBuild.Failed)`. The service often repeats the detail as
+    /// the message, and both usually end with a full stop, so they are not simply
+    /// joined ("x.: CODE: x.").
     fn failure_detail(&self) -> String {
-        let parts: Vec<&str> = [
-            self.message.as_str(),
-            self.error_code.as_str(),
-            self.error_info.as_str(),
-        ]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect();
-        if parts.is_empty() {
+        let trim = |s: &str| s.trim().trim_end_matches('.').to_string();
+        let (message, info) = (trim(&self.message), trim(&self.error_info));
+        let mut texts: Vec<String> = Vec::new();
+        for t in [message, info] {
+            if !t.is_empty() && !texts.contains(&t) {
+                texts.push(t);
+            }
+        }
+        let text = if texts.is_empty() {
             "the service gave no message".to_string()
         } else {
-            parts.join(": ")
+            texts.join("; ")
+        };
+        match self.error_code.trim() {
+            "" => text,
+            code => format!("{text} ({code})"),
         }
     }
 }
@@ -348,9 +369,38 @@ fn from_api(state: &mut Value, e: &ImagePipelineExecution) {
     for (name, value) in reported(e) {
         state.set_attr(name, value);
     }
+    // `wait_for_completion` is left as it is: null after an import, which is how
+    // `modify_plan` tells an imported build (adopted in place) from one this
+    // provider started. The plan after the import fills in the default.
     state.set_attr("tags", tags);
-    if state.attr("wait_for_completion").is_null() {
-        // After an import: the default.
-        state.set_attr("wait_for_completion", true);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exec(message: &str, code: &str, info: &str) -> ImagePipelineExecution {
+        ImagePipelineExecution {
+            message: message.into(),
+            error_code: code.into(),
+            error_info: info.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn failure_detail_says_each_thing_once() {
+        assert_eq!(
+            exec("Step 3 failed.", "ImageBuild.Failed", "Step 3 failed.").failure_detail(),
+            "Step 3 failed (ImageBuild.Failed)"
+        );
+        assert_eq!(
+            exec("Building.", "E", "disk full").failure_detail(),
+            "Building; disk full (E)"
+        );
+        assert_eq!(
+            exec("", "", "").failure_detail(),
+            "the service gave no message"
+        );
     }
 }

@@ -74,8 +74,14 @@ impl<E: fmt::Display> fmt::Display for WaitError<E> {
             WaitError::Failed { status, detail } if detail.is_empty() => {
                 write!(f, "it reached status {status}")
             }
+            // Callers end the sentence themselves; the cloud's messages often carry
+            // their own full stop, which would make it "..".
             WaitError::Failed { status, detail } => {
-                write!(f, "it reached status {status}: {detail}")
+                write!(
+                    f,
+                    "it reached status {status}: {}",
+                    detail.trim_end_matches('.')
+                )
             }
             WaitError::Timeout {
                 after: Some(d),
@@ -136,6 +142,14 @@ where
             biased;
             _ = cx.cancel.cancelled() => return Err(WaitError::Stopped { status: last_status }),
             _ = tokio::time::sleep(sleep_for) => {}
+        }
+        // The sleep is cut short at the deadline: a check now could only fail with
+        // the API's "deadline exceeded", which hides the status the wait was stuck in.
+        if cx.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(WaitError::Timeout {
+                after: cx.timeout,
+                status: last_status,
+            });
         }
         interval = interval.mul_f64(GROWTH).min(MAX_INTERVAL);
     }
@@ -265,6 +279,38 @@ mod tests {
             until(&c, || async { Ok(Poll::Pending("BUILDING".into())) }).await;
         assert!(matches!(r, Err(WaitError::Stopped { .. })));
         assert!(start.elapsed() <= Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_cut_short_by_its_deadline_is_a_timeout_not_an_api_error() {
+        let c = cx(Some(Duration::from_secs(2)));
+        let deadline = c.deadline.unwrap();
+        // Like the API client, a check at or after the deadline fails at once.
+        let r: Result<(), WaitError<String>> = until(&c, || async move {
+            if Instant::now() >= deadline {
+                Err("deadline exceeded".to_string())
+            } else {
+                Ok(Poll::Pending("Loading".into()))
+            }
+        })
+        .await;
+        let e = r.unwrap_err();
+        assert!(
+            matches!(&e, WaitError::Timeout { status, .. } if status == "Loading"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_failure_detail_does_not_double_the_full_stop() {
+        let e: WaitError<String> = WaitError::Failed {
+            status: "Failed".into(),
+            detail: "The data does not fit.".into(),
+        };
+        assert_eq!(
+            format!("{e}."),
+            "it reached status Failed: The data does not fit."
+        );
     }
 
     #[tokio::test]

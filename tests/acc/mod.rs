@@ -8,8 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use aliyun_emulator::{Config, Emulator, Handle};
+use aliyun_emulator::{Config, Emulator, Handle, LogEntry};
 use serde_json::Value as Json;
+use terraform_provider_aliyun::aliyun::{Client, ClientConfig, Credentials};
 
 use crate::util::{Workspace, REQUIRED_PROVIDERS};
 
@@ -70,11 +71,37 @@ impl Acc {
     /// Returns the planned actions by address.
     pub fn apply(&self, config: &str) -> Actions {
         self.write_config(config);
+        self.apply_files()
+    }
+
+    /// The same step on the workspace's files as they are (for configurations
+    /// written by hand, such as the examples, with variables from `TF_VAR_*`).
+    pub fn apply_files(&self) -> Actions {
         let actions = self.plan_actions();
         self.ws.terraform(&["apply", "-input=false", "tfplan"]);
         self.expect_empty_plan(&["-refresh=false"]);
         self.expect_empty_plan(&[]);
         actions
+    }
+
+    /// Writes `config` like [`Acc::apply`], then `apply -auto-approve` must fail.
+    /// Returns stdout and stderr as one line (see [`unwrap_output`]).
+    pub fn apply_fails(&self, config: &str) -> String {
+        self.write_config(config);
+        let out = self
+            .ws
+            .terraform_fails(&["apply", "-input=false", "-auto-approve", "-no-color"]);
+        unwrap_output(&out)
+    }
+
+    /// Writes `config`, then `apply -auto-approve` must succeed. Returns stdout
+    /// and stderr as one line (to look for warnings).
+    pub fn apply_output(&self, config: &str) -> String {
+        self.write_config(config);
+        let out = self
+            .ws
+            .terraform(&["apply", "-input=false", "-auto-approve", "-no-color"]);
+        unwrap_output(&out)
     }
 
     /// `plan -out=tfplan` of the current files, and the action of every resource change.
@@ -113,6 +140,20 @@ impl Acc {
     /// The state's attribute values of `address`.
     pub fn resource(&self, address: &str) -> Json {
         resource_values(&self.ws, address)
+    }
+
+    /// Whether `address` is tainted in the state (`terraform show -json`).
+    pub fn tainted(&self, address: &str) -> bool {
+        let state = self.ws.terraform_json(&["show", "-json"]);
+        let resources = state["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let r = resources
+            .iter()
+            .find(|r| r["address"] == address)
+            .unwrap_or_else(|| panic!("{address} is not in the state: {state:#}"));
+        r["tainted"].as_bool().unwrap_or(false)
     }
 
     /// One attribute of `address` as a string (panics if missing or not a string).
@@ -214,6 +255,44 @@ impl Acc {
         self.emu.calls(action)
     }
 
+    /// Calls received per action, for the actions that were called at all.
+    pub fn call_counts(&self) -> BTreeMap<String, u64> {
+        self.emu.call_counts().received
+    }
+
+    /// Every request the emulator logged for `action`, oldest first.
+    pub fn requests(&self, action: &str) -> Vec<LogEntry> {
+        self.emu
+            .requests()
+            .into_iter()
+            .filter(|r| r.action.as_deref() == Some(action))
+            .collect()
+    }
+
+    /// The parameters of the last request for `action` (panics if there was none).
+    pub fn last_request(&self, action: &str) -> BTreeMap<String, String> {
+        self.requests(action)
+            .pop()
+            .map(|r| r.params)
+            .unwrap_or_else(|| panic!("no {action} request in {:?}", self.emu.requests()))
+    }
+
+    /// An API client signed for this test's emulator (to seed objects).
+    pub fn client(&self) -> Client {
+        let mut config = ClientConfig::new(
+            "cn-hangzhou",
+            Credentials::new("emulator", "emulator-secret"),
+        );
+        config.eci_endpoint = Some(self.emu.endpoint());
+        config.ecs_endpoint = Some(self.emu.endpoint());
+        Client::new(config).expect("client configuration")
+    }
+
+    /// Runs `future` to completion on this test's runtime (for client calls).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self._rt.block_on(future)
+    }
+
     /// The emulator's view, appended to failure reports.
     pub fn emulator_report(&self) -> String {
         format!(
@@ -260,6 +339,22 @@ fn is_empty(v: &Json) -> bool {
         Json::Object(o) => o.is_empty(),
         _ => false,
     }
+}
+
+/// Terraform's stdout and stderr as one line of text: diagnostics are boxed
+/// (`│`) and wrapped at 78 columns, so a message is only found whole once the
+/// box is removed and the lines are joined.
+pub fn unwrap_output(out: &std::process::Output) -> String {
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.lines()
+        .map(|l| l.trim().trim_start_matches(['│', '╷', '╵']).trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Actions of `address` in `actions`, for assertions.
