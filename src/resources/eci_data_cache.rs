@@ -26,7 +26,7 @@ use crate::resources::common::{
     id_with_prefix, non_empty, tags_attribute, tags_from, tags_value,
 };
 use crate::resources::wait::{self, WaitError, Watched};
-use crate::tf::provider::Existence;
+use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{IntBetween, Matches, OneOf, StringLength};
 use crate::tf::{
     Attribute, AttributePath, Block, Cx, Diagnostics, Nesting, Resource, Schema, Type, Value,
@@ -94,7 +94,8 @@ pub fn schema() -> Schema {
     .block_limited("eip_create_param", Nesting::List, eip, 0, 1)
     // What the API reports.
     .attr("status", Attribute::computed(Type::String)
-        .doc("`Creating`, `Loading`, `Available`, `Failed`, `Updating` or `UpdateFailed`."))
+        .doc("`Creating`, `Loading`, `Available`, `Failed`, `Updating` or `UpdateFailed`. \
+              While it is `UpdateFailed`, plans warn that the data may not be the data configured."))
     .attr("progress", Attribute::computed(Type::String).doc("Progress of the load, e.g. `100%`."))
     .attr("snapshot_id", Attribute::computed(Type::String).doc("ID of the snapshot that holds the data."))
     .attr("flash_snapshot_id", Attribute::computed(Type::String).doc("ID of the local snapshot."))
@@ -128,6 +129,26 @@ impl Resource<Client> for DataCacheResource {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn modify_plan(&self, plan: PlanChange<'_>) {
+        let Some(prior) = plan.prior else { return };
+        if prior.str_attr("status") == Some("UpdateFailed") {
+            // The cloud accepted the last update, then failed to load the data, and
+            // Describe reports the new values, so the plan alone would look settled.
+            // Unlike an image cache (which re-pulls when its image list is sent again),
+            // the API treats an unchanged data source as nothing to do: say so.
+            plan.diags.warn_at(
+                AttributePath::root("status"),
+                "The last update of this data cache failed",
+                format!(
+                    "Data cache {} is UpdateFailed (see its `events`): it may not hold the data \
+                     configured. Change its data source, size or network settings to load it \
+                     again, or replace it with `terraform apply -replace`.",
+                    prior.str_attr("id").unwrap_or_default()
+                ),
+            );
+        }
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
