@@ -279,19 +279,24 @@ impl Watched for ImagePipelineExecution {
     fn status(&self) -> &str {
         &self.status
     }
+    /// `Message`, then `ErrorInfo` when it says something else (a failed build
+    /// often reports the same text in both), then the error code.
     fn failure_detail(&self) -> String {
-        let parts: Vec<&str> = [
-            self.message.as_str(),
-            self.error_code.as_str(),
-            self.error_info.as_str(),
-        ]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect();
-        if parts.is_empty() {
+        let mut parts: Vec<&str> = Vec::new();
+        for text in [self.message.as_str(), self.error_info.as_str()] {
+            if !text.is_empty() && !parts.contains(&text) {
+                parts.push(text);
+            }
+        }
+        let text = if parts.is_empty() {
             "the service gave no message".to_string()
         } else {
             parts.join(": ")
+        };
+        if self.error_code.is_empty() {
+            text
+        } else {
+            format!("{text} (error code {})", self.error_code)
         }
     }
 }
