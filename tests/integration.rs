@@ -6,6 +6,9 @@
 //! - `protocol`: plugin start-up, handshake, mutual TLS, schema as Terraform sees it,
 //!   debug mode.
 //! - `image_cache`: `aliyun_eci_image_cache` acceptance tests.
+//! - `reliability`: faults on every call (100 caches at a 30 % fault rate), timeouts,
+//!   asynchronous failures, out-of-band drift and Ctrl-C: nothing orphaned or
+//!   duplicated, errors quote the cloud, the next apply converges.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
@@ -14,4 +17,5 @@ mod acc;
 mod api_client;
 mod image_cache;
 mod protocol;
+mod reliability;
 mod util;
