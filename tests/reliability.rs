@@ -144,10 +144,10 @@ fn data_cache(label: &str, name: &str) -> String {
 /// Caches of each kind in the fault run.
 const FAULT_COUNT: usize = 50;
 
-/// 100 caches under a 30 % fault rate on every call (throttling, 500, 503, dropped
-/// connections; half of them after the emulator did the work, so the answer is lost):
-/// the apply succeeds, the emulator holds exactly the caches in the state, both
-/// re-plans are empty, and destroy leaves nothing behind.
+/// 100 caches created, updated and destroyed under a 30 % fault rate on every call
+/// (throttling, 500, 503, dropped connections; half of them after the emulator did
+/// the work, so the answer is lost): every apply succeeds, the emulator holds
+/// exactly the caches in the state, re-plans are empty, and destroy leaves nothing.
 #[test]
 fn a_hundred_caches_under_thirty_percent_faults() {
     let started = Instant::now();
@@ -160,15 +160,16 @@ fn a_hundred_caches_under_thirty_percent_faults() {
     for cmd in ["plan", "apply", "destroy"] {
         t.ws.env(&format!("TF_CLI_ARGS_{cmd}"), "-parallelism=50");
     }
-    let config = format!(
-        r#"
+    let config = |images: &str, tags: &str, revision: &str| {
+        format!(
+            r#"
 resource "aliyun_eci_image_cache" "img" {{
   count             = {FAULT_COUNT}
   image_cache_name  = "fault-img-${{count.index}}"
-  images            = ["nginx:1.25", "redis:7"]
+  images            = {images}
   security_group_id = "sg-fault0001"
   vswitch_id        = "vsw-fault0001"
-  tags              = {{ run = "faults" }}
+  tags              = {tags}
 }}
 
 resource "aliyun_eci_data_cache" "data" {{
@@ -179,14 +180,27 @@ resource "aliyun_eci_data_cache" "data" {{
   vswitch_id        = "vsw-fault0001"
   data_source {{
     type    = "URL"
-    options = {{ repoSource = "HuggingFace/Model", repoId = "org/model-${{count.index}}" }}
+    options = {{
+      repoSource = "HuggingFace/Model"
+      repoId     = "org/model-${{count.index}}"
+      revision   = "{revision}"
+    }}
   }}
 }}
 "#
-    );
-    let actions = t.apply(&config);
+        )
+    };
+    let actions = t.apply(&config(r#"["nginx:1.25"]"#, r#"{ run = "faults" }"#, "v1"));
     assert_eq!(actions.len(), 2 * FAULT_COUNT);
     assert!(actions.values().all(|a| a == &["create"]), "{actions:?}");
+    // Every cache updated in place: the image caches re-pull and change tags (one
+    // TagResources and one UntagResources each), the data caches reload.
+    let actions = t.apply(&config(
+        r#"["nginx:1.25", "redis:7"]"#,
+        r#"{ phase = "update" }"#,
+        "v2",
+    ));
+    assert!(actions.values().all(|a| a == &["update"]), "{actions:?}");
 
     // Exactly the objects in the state: no duplicate from a retried create whose
     // answer was lost, no orphan, nothing missing.
@@ -217,16 +231,12 @@ resource "aliyun_eci_data_cache" "data" {{
 
     t.destroy();
 
-    // The figures of the whole run (apply, both re-plans, destroy).
+    // The figures of the whole run (create, update, their re-plans, destroy).
     let counts = t.emu.call_counts();
-    // Creates and deletes: one logical operation per cache. Status checks: each
-    // real answer is one (the provider wanted that many).
+    // Creates, updates, tag changes and deletes: one logical operation per cache.
+    // Status checks: each real answer is one (the provider wanted that many).
     let logical = |action: &str| -> Option<u64> {
-        matches!(
-            action,
-            "CreateImageCache" | "DeleteImageCache" | "CreateDataCache" | "DeleteDataCache"
-        )
-        .then_some(FAULT_COUNT as u64)
+        (!action.starts_with("Describe")).then_some(FAULT_COUNT as u64)
     };
     println!("fault run: {} caches, fault rate 0.3", 2 * FAULT_COUNT);
     println!(
@@ -245,34 +255,39 @@ resource "aliyun_eci_data_cache" "data" {{
         calls += received;
         faults += faulted;
         retries += received - ops;
-        // Every fault was retried, and the retries of a create or delete ended with
-        // exactly one real answer (a replay of the first create, by its ClientToken).
+        // Every fault was retried, and the retries of a write ended with exactly one
+        // real answer (for a create or update whose answer was lost: the replay of
+        // the first one, by its ClientToken).
         assert_eq!(
             answered, ops,
             "{action}: one real answer per logical operation"
         );
     }
-    // Creates whose answer was lost after the emulator made the cache: the retries
-    // that would have made duplicates without a reused ClientToken.
-    let lost_creates = t
-        .emu
-        .requests()
-        .iter()
-        .filter(|r| {
-            r.action.as_deref().is_some_and(|a| a.starts_with("Create"))
-                && r.fault.as_deref().is_some_and(|f| f.ends_with("/after"))
-        })
-        .count();
+    // Creates and updates whose answer was lost after the emulator did the work: the
+    // retries that would have made duplicates, or failed on a cache busy with the
+    // first attempt, without a reused ClientToken.
+    let lost = |prefix: &str| {
+        t.emu
+            .requests()
+            .iter()
+            .filter(|r| {
+                r.action.as_deref().is_some_and(|a| a.starts_with(prefix))
+                    && r.fault.as_deref().is_some_and(|f| f.ends_with("/after"))
+            })
+            .count()
+    };
+    let (lost_creates, lost_updates) = (lost("Create"), lost("Update"));
     println!(
-        "total: {calls} calls, {faults} faults injected ({lost_creates} creates done remotely \
-         whose answer was lost), {retries} retries, {duplicates} duplicates, {} orphans; {:.1} s",
+        "total: {calls} calls, {faults} faults injected ({lost_creates} creates and {lost_updates} \
+         updates done remotely whose answer was lost), {retries} retries, {duplicates} duplicates, \
+         {} orphans; {:.1} s",
         orphans.len(),
         started.elapsed().as_secs_f64()
     );
-    assert!(faults > 100, "faults were injected: {counts:?}");
+    assert!(faults > 200, "faults were injected: {counts:?}");
     assert!(
-        lost_creates > 0,
-        "no create lost its answer: the run proves less than it claims"
+        lost_creates > 0 && lost_updates > 0,
+        "no create or no update lost its answer: the run proves less than it claims"
     );
 }
 
@@ -280,8 +295,8 @@ resource "aliyun_eci_data_cache" "data" {{
 
 /// A cache that never leaves `Creating` against `timeouts { create = "5s" }`: the
 /// apply fails naming the timeout and the status, the state keeps the cache
-/// (tainted) with its id, and once the cloud has finished, the next apply replaces
-/// it and deletes the old one.
+/// (tainted) with its id, and once the cloud has finished, the next apply of the
+/// same configuration replaces it and deletes the old one.
 #[test]
 fn a_create_timeout_keeps_the_cache_tainted_and_the_next_apply_replaces_it() {
     let t = Acc::with_config(Config {
@@ -321,12 +336,14 @@ fn a_create_timeout_keeps_the_cache_tainted_and_the_next_apply_replaces_it() {
     );
     assert_eq!(emulator_caches(&t).len(), 1);
 
-    // The cloud finishes late; the next apply (the cache now named so that no rule
-    // holds it) replaces the tainted cache and deletes the old one.
+    // The cloud finishes that cache late and creates the next ones at once: the
+    // next apply of the same configuration replaces the tainted cache and deletes
+    // the old one.
     assert!(t
         .emu
         .patch_object(&id, serde_json::json!({"Status": "Ready"})));
-    let actions = t.apply(&image_cache("slow", "web", timeouts));
+    t.emu.clear_rules();
+    let actions = t.apply(&image_cache("slow", "web-stuck", timeouts));
     assert_eq!(action(&actions, ADDR), ["delete", "create"]);
     let new_id = t.attr(ADDR, "id");
     assert_ne!(new_id, id);
