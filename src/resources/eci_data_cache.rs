@@ -251,6 +251,16 @@ impl Resource<Client> for DataCacheResource {
             );
         }
         if let Some(req) = changes(&id, prior, state) {
+            // Only a new data source, size or network reloads the data (Updating, then
+            // Available or UpdateFailed). A name, retention or resource group applies at
+            // once and leaves the status as it was, UpdateFailed included: waiting for
+            // Available after one would report an earlier failure as this update's.
+            let reloads = req.data_source.is_some()
+                || req.size.is_some()
+                || req.security_group_id.is_some()
+                || req.v_switch_id.is_some()
+                || req.eip_instance_id.is_some()
+                || req.eip_create_param.is_some();
             if let Err(e) = wait_until_settled(cx, &id).await {
                 return diags.error(
                     format!("Data cache {id} could not be updated"),
@@ -267,7 +277,12 @@ impl Resource<Client> for DataCacheResource {
                 Err(e) if e.is_code("NoNeedUpdate") => {}
                 Err(e) => return api_error(diags, format!("Could not update data cache {id}"), &e),
             }
-            if let Err(e) = wait_until_available(cx, &id).await {
+            let done = if reloads {
+                wait_until_available(cx, &id).await
+            } else {
+                wait_until_settled(cx, &id).await
+            };
+            if let Err(e) = done {
                 return diags.error(
                     format!("Data cache {id} was not updated"),
                     format!("Waiting for status Available: {e}."),
