@@ -471,7 +471,8 @@ fn an_update_that_fails_remotely_is_reported_and_retried() {
 
 /// A data cache whose reload fails remotely: the error quotes the cloud, and since
 /// the API does not reload unchanged data, every later plan warns that the cache
-/// is UpdateFailed instead of looking settled.
+/// is UpdateFailed instead of looking settled. A rename is not held up by the
+/// earlier failure, and a new data source loads the data again.
 #[test]
 fn a_data_cache_update_that_fails_remotely_is_reported_and_flagged() {
     const WHY: &str = "Failed to download org/data: repository not found";
@@ -496,6 +497,18 @@ fn a_data_cache_update_that_fails_remotely_is_reported_and_flagged() {
     );
     let plan = t.ws.terraform_json(&["show", "-json", "tfplan"]);
     assert_eq!(prior_values(&plan, ADDR)["status"], "UpdateFailed");
+
+    // The cloud works again. A rename alone (metadata: nothing reloads) succeeds.
+    t.emu.clear_rules();
+    let v2 = data_cache("data", "data").replace("org/data", "org/data-v2");
+    let renamed = v2.replace("name              = \"data\"", "name = \"data-renamed\"");
+    let actions = t.apply(&renamed);
+    assert_eq!(action(&actions, ADDR), ["update"]);
+    assert_eq!(t.attr(ADDR, "name"), "data-renamed");
+    // As the warning advises, a changed data source loads the data again.
+    let actions = t.apply(&renamed.replace("org/data-v2", "org/data-v3"));
+    assert_eq!(action(&actions, ADDR), ["update"]);
+    assert_eq!(t.attr(ADDR, "status"), "Available");
     t.destroy();
 }
 
