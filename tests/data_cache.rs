@@ -779,7 +779,10 @@ fn a_failed_update_is_an_error_and_the_next_plan_says_so() {
     // it must at least say that the cache is in a failed state, and why.
     let out = t.ws.terraform(&["plan", "-input=false", "-no-color"]);
     let out = crate::acc::unwrap_output(&out);
-    assert!(out.contains("The last update of data cache"), "{out}");
+    assert!(
+        out.contains("The last update of this data cache failed"),
+        "{out}"
+    );
     assert!(
         out.contains("Pulling revision main failed: 404 Not Found."),
         "{out}"

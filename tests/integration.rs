@@ -10,6 +10,9 @@
 //! - `pipeline_execution`: `aliyun_ecs_image_pipeline_execution` acceptance tests.
 //! - `data_sources`: the three list data sources over many objects and pages.
 //! - `examples`: every file under `examples/` validated, the quick start applied.
+//! - `reliability`: faults on every call (100 caches at a 30 % fault rate), timeouts,
+//!   asynchronous failures, out-of-band drift and Ctrl-C: nothing orphaned or
+//!   duplicated, errors quote the cloud, the next apply converges.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
@@ -22,4 +25,5 @@ mod examples;
 mod image_cache;
 mod pipeline_execution;
 mod protocol;
+mod reliability;
 mod util;

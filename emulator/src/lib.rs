@@ -210,6 +210,12 @@ impl Handle {
         self.shared.lock().world.settings.rules.push(r);
     }
 
+    /// Remove every scripted outcome rule. Objects keep the outcome they drew
+    /// when their transition started; later transitions end normally.
+    pub fn clear_rules(&self) {
+        self.shared.lock().world.settings.rules.clear();
+    }
+
     /// Change the random fault rate and seed (restarts the sequence).
     pub fn set_faults(&self, rate: f64, seed: u64) {
         self.shared.lock().faults.set(rate, seed);

@@ -131,6 +131,22 @@ pub fn non_empty(s: &str) -> Value {
     }
 }
 
+/// Plans an update the configuration alone does not call for: the computed
+/// attributes the configuration leaves null (except `stable` ones that have a value)
+/// become unknown, as the generic plan does when an argument changes, so Terraform
+/// shows the update and accepts the values the apply brings back.
+pub fn plan_computed_unknown(schema: &Schema, config: &Value, planned: &mut Value) {
+    for (name, attr) in &schema.block.attributes {
+        let keep = !attr.is_computed()
+            || attr.default.is_some()
+            || !config.attr(name).is_null()
+            || (attr.stable && planned.attr(name).is_known_non_null());
+        if !keep {
+            planned.set_attr(name, Value::Unknown);
+        }
+    }
+}
+
 /// The API call context of an operation: its deadline and the stop token.
 pub fn api_cx<C>(cx: &Cx<C>) -> CallContext {
     CallContext::new(cx.deadline, cx.cancel.clone())

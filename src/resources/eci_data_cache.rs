@@ -94,7 +94,8 @@ pub fn schema() -> Schema {
     .block_limited("eip_create_param", Nesting::List, eip, 0, 1)
     // What the API reports.
     .attr("status", Attribute::computed(Type::String)
-        .doc("`Creating`, `Loading`, `Available`, `Failed`, `Updating` or `UpdateFailed`."))
+        .doc("`Creating`, `Loading`, `Available`, `Failed`, `Updating` or `UpdateFailed`. \
+              While it is `UpdateFailed`, plans warn that the data may not be the data configured."))
     .attr("progress", Attribute::computed(Type::String).doc("Progress of the load, e.g. `100%`."))
     .attr("snapshot_id", Attribute::computed(Type::String).doc("ID of the snapshot that holds the data."))
     .attr("flash_snapshot_id", Attribute::computed(Type::String).doc("ID of the local snapshot."))
@@ -132,7 +133,8 @@ impl Resource<Client> for DataCacheResource {
 
     /// UpdateDataCache has no way to clear a retention (an absent `RetentionDays`
     /// changes nothing), so removing it would plan an update that silently does
-    /// nothing: say so, as `aliyun_eci_image_cache` does.
+    /// nothing: say so, as `aliyun_eci_image_cache` does. (A failed reload is
+    /// reported at refresh, see `warn_if_failed`.)
     fn modify_plan(&self, plan: PlanChange<'_>) {
         let Some(prior) = plan.prior else { return };
         if !prior.attr("retention_days").is_null() && plan.config.attr("retention_days").is_null() {
@@ -246,6 +248,16 @@ impl Resource<Client> for DataCacheResource {
             );
         }
         if let Some(req) = changes(&id, prior, state) {
+            // Only a new data source, size or network reloads the data (Updating, then
+            // Available or UpdateFailed). A name, retention or resource group applies at
+            // once and leaves the status as it was, UpdateFailed included: waiting for
+            // Available after one would report an earlier failure as this update's.
+            let reloads = req.data_source.is_some()
+                || req.size.is_some()
+                || req.security_group_id.is_some()
+                || req.v_switch_id.is_some()
+                || req.eip_instance_id.is_some()
+                || req.eip_create_param.is_some();
             if let Err(e) = wait_until_settled(cx, &id).await {
                 return diags.error(
                     format!("Data cache {id} could not be updated"),
@@ -262,9 +274,15 @@ impl Resource<Client> for DataCacheResource {
                 Err(e) if e.is_code("NoNeedUpdate") => {}
                 Err(e) => return api_error(diags, format!("Could not update data cache {id}"), &e),
             }
-            // The wait's last answer is the cache as updated (tags included, they were
-            // changed first): no need to describe it once more.
-            return match wait_until_available(cx, &id).await {
+            // A reload ends Available or UpdateFailed; metadata applies at once. The
+            // wait's last answer is the cache as updated (tags were changed first), so
+            // it is not described once more.
+            let done = if reloads {
+                wait_until_available(cx, &id).await
+            } else {
+                wait_until_settled(cx, &id).await
+            };
+            return match done {
                 Ok(cache) => from_api(state, &cache),
                 Err(e) => diags.error(
                     format!("Data cache {id} was not updated"),
@@ -343,9 +361,9 @@ fn warn_if_failed(cache: &DataCache, diags: &mut Diagnostics) {
     };
     match cache.status.as_str() {
         "UpdateFailed" => diags.warn(
-            format!("The last update of data cache {id} failed"),
+            "The last update of this data cache failed",
             format!(
-                "Its status is UpdateFailed: the data was not reloaded.{said}\n\nChange the data source \
+                "Data cache {id} is UpdateFailed: the data was not reloaded.{said}\n\nChange the data source \
                  or size to try again, or replace the cache (`terraform apply -replace=...`)."
             ),
         ),

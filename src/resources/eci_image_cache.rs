@@ -22,7 +22,7 @@ use crate::aliyun::eci::{
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
     api_cx, api_error, apply_tag_changes, changed, event_messages, events_attribute, events_value,
-    id_with_prefix, non_empty, tags_attribute, tags_from, tags_value,
+    id_with_prefix, non_empty, plan_computed_unknown, tags_attribute, tags_from, tags_value,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
@@ -148,7 +148,8 @@ pub fn schema() -> Schema {
     .block_limited("acr_registry_info", Nesting::List, acr, 0, 20)
     // What the API reports.
     .attr("status", Attribute::computed(Type::String)
-        .doc("`Preparing`, `Creating`, `Ready`, `Failed`, `Updating` or `UpdateFailed`."))
+        .doc("`Preparing`, `Creating`, `Ready`, `Failed`, `Updating` or `UpdateFailed`. \
+              After `UpdateFailed` the next apply pulls the images again."))
     .attr("progress", Attribute::computed(Type::String).doc("Progress of the snapshot, e.g. `100%`."))
     .attr("snapshot_id", Attribute::computed(Type::String).doc("ID of the snapshot that holds the images."))
     .attr("flash_snapshot_id", Attribute::computed(Type::String).doc("ID of the temporary local snapshot (with `flash`)."))
@@ -210,6 +211,22 @@ impl Resource<Client> for ImageCacheResource {
 
     fn modify_plan(&self, plan: PlanChange<'_>) {
         let Some(prior) = plan.prior else { return };
+        if prior.str_attr("status") == Some("UpdateFailed") {
+            // The cloud accepted the last update, then failed to pull: Describe already
+            // reports the new values, so the configuration matches, yet the cache holds
+            // stale data. Plan the update again (it re-pulls, see `changes`), as
+            // Terraform replaces a cache whose create failed.
+            plan_computed_unknown(&schema(), plan.config, plan.planned);
+            plan.diags.warn_at(
+                AttributePath::root("status"),
+                "Retrying a failed update",
+                format!(
+                    "Image cache {} is UpdateFailed: its last update did not complete. \
+                     Applying pulls its images again.",
+                    prior.str_attr("id").unwrap_or_default()
+                ),
+            );
+        }
         if !prior.attr("retention_days").is_null() && plan.config.attr("retention_days").is_null() {
             plan.diags.warn_at(
                 AttributePath::root("retention_days"),
@@ -573,7 +590,10 @@ fn changes(
                 .as_list()
                 .unwrap_or_default()
                 .is_empty());
-    if touch("images") || repull {
+    // A cache whose last update failed holds stale data: any update re-pulls, which
+    // is also how the next apply retries the failed one (see `modify_plan`).
+    let failed_before = prior.str_attr("status") == Some("UpdateFailed");
+    if touch("images") || repull || failed_before {
         req.image = planned.str_list_attr("images").unwrap_or_default();
     }
     // Removing a value the API cannot clear (an EIP, a retention) leaves nothing to

@@ -115,11 +115,32 @@ where
 {
     let mut interval = FIRST_INTERVAL;
     let mut last_status = String::from("(not yet checked)");
+    let expired = || cx.deadline.is_some_and(|d| Instant::now() >= d);
     loop {
+        // The checks share the operation's deadline, so a check made at or after it
+        // could only fail with the client's "deadline exceeded": end the wait here and
+        // say what it was waiting for instead.
+        if expired() {
+            return Err(WaitError::Timeout {
+                after: cx.timeout,
+                status: last_status,
+            });
+        }
         let check = tokio::select! {
             biased;
             _ = cx.cancel.cancelled() => return Err(WaitError::Stopped { status: last_status }),
             r = poll() => r,
+        };
+        let check = match check {
+            // A check cut short by the deadline (a slow answer, or retries of a
+            // throttled one) is the wait timing out, not an API failure.
+            Err(_) if expired() => {
+                return Err(WaitError::Timeout {
+                    after: cx.timeout,
+                    status: last_status,
+                })
+            }
+            other => other,
         };
         match check.map_err(WaitError::Api)? {
             Poll::Done(t) => return Ok(t),
@@ -129,14 +150,7 @@ where
         }
         let mut sleep_for = interval;
         if let Some(deadline) = cx.deadline {
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(WaitError::Timeout {
-                    after: cx.timeout,
-                    status: last_status,
-                });
-            }
-            sleep_for = sleep_for.min(deadline - now);
+            sleep_for = sleep_for.min(deadline.saturating_duration_since(Instant::now()));
         }
         tokio::select! {
             biased;
@@ -264,6 +278,36 @@ mod tests {
             e.to_string(),
             "timed out after 5s (the timeout from `timeouts`); last status: Creating"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_check_refused_for_the_deadline_is_a_timeout_naming_the_status() {
+        // Like the API client: a call at or after the deadline fails at once, and a
+        // call in flight when it passes fails too.
+        let c = cx(Some(Duration::from_secs(5)));
+        let deadline = c.deadline.unwrap();
+        let mut calls = 0;
+        let r: Result<(), WaitError<String>> = until(&c, || {
+            calls += 1;
+            async move {
+                if Instant::now() >= deadline {
+                    return Err("deadline exceeded after 0 attempt(s)".to_string());
+                }
+                if calls == 4 {
+                    // This check outlives the deadline.
+                    tokio::time::sleep_until(deadline).await;
+                    return Err("deadline exceeded after 3 attempt(s)".to_string());
+                }
+                Ok(Poll::Pending("Creating".into()))
+            }
+        })
+        .await;
+        let e = r.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "timed out after 5s (the timeout from `timeouts`); last status: Creating"
+        );
+        assert_eq!(calls, 4, "no check is made once the deadline has passed");
     }
 
     #[tokio::test(start_paused = true)]
