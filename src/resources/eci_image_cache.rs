@@ -334,12 +334,15 @@ impl Resource<Client> for ImageCacheResource {
                     return api_error(diags, format!("Could not update image cache {id}"), &e)
                 }
             }
-            if let Err(e) = wait_until_ready(cx, &id).await {
-                return diags.error(
+            // The wait's last answer is the cache as updated (tags were changed first),
+            // so it is not described once more.
+            return match wait_until_ready(cx, &id).await {
+                Ok(cache) => from_api(state, &cache),
+                Err(e) => diags.error(
                     format!("Image cache {id} was not updated"),
                     format!("Waiting for status Ready: {e}."),
-                );
-            }
+                ),
+            };
         }
         match cx.client.describe_image_cache(&id, &api).await {
             Ok(Some(cache)) => from_api(state, &cache),
