@@ -6,12 +6,16 @@
 //! - `protocol`: plugin start-up, handshake, mutual TLS, schema as Terraform sees it,
 //!   debug mode.
 //! - `image_cache`: `aliyun_eci_image_cache` acceptance tests.
+//! - `bad_input`: the corpus of invalid configurations (`tests/bad_input/`): each
+//!   fails at validate, plan or apply with an error on the right attribute, without
+//!   a crash and without reaching the API.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
 
 mod acc;
 mod api_client;
+mod bad_input;
 mod image_cache;
 mod protocol;
 mod util;
