@@ -9,6 +9,8 @@
 //! - `bad_input`: the corpus of invalid configurations (`tests/bad_input/`): each
 //!   fails at validate, plan or apply with an error on the right attribute, without
 //!   a crash and without reaching the API.
+//! - `secrets`: the AccessKey secret, the STS token and registry passwords never
+//!   appear in trace logs, outputs or errors; write-only passwords never in state.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
@@ -18,4 +20,5 @@ mod api_client;
 mod bad_input;
 mod image_cache;
 mod protocol;
+mod secrets;
 mod util;
