@@ -214,6 +214,13 @@ fn secrets_stay_out_of_logs_and_the_write_only_password_out_of_state() {
         &["destroy", "-input=false", "-auto-approve"],
         true,
     );
+    // Nor in any state written on the way (the backup holds the state before destroy).
+    for file in ["terraform.tfstate", "terraform.tfstate.backup"] {
+        let text = t.ws.read(file);
+        for s in [&secrets.password_wo, &secrets.secret_key, &secrets.token] {
+            assert!(!text.contains(&s.core), "{file} holds a secret:\n{text}");
+        }
+    }
 }
 
 #[test]
