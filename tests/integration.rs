@@ -13,12 +13,18 @@
 //! - `reliability`: faults on every call (100 caches at a 30 % fault rate), timeouts,
 //!   asynchronous failures, out-of-band drift and Ctrl-C: nothing orphaned or
 //!   duplicated, errors quote the cloud, the next apply converges.
+//! - `bad_input`: the corpus of invalid configurations (`tests/bad_input/`): each
+//!   fails at validate, plan or apply with an error on the right attribute, without
+//!   a crash and without reaching the API.
+//! - `secrets`: the AccessKey secret, the STS token and registry passwords never
+//!   appear in trace logs, outputs or errors; write-only passwords never in state.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
 
 mod acc;
 mod api_client;
+mod bad_input;
 mod data_cache;
 mod data_sources;
 mod examples;
@@ -26,4 +32,5 @@ mod image_cache;
 mod pipeline_execution;
 mod protocol;
 mod reliability;
+mod secrets;
 mod util;

@@ -146,10 +146,11 @@ pub fn segments(name: &str) -> ApiResult<Vec<String>> {
                 .parse()
                 .map_err(|_| bad("map key length out of range"))?;
             let key_start = j + 1;
-            let key_end = key_start + len;
-            if len == 0 || key_end > chars.len() {
-                return Err(bad("the #<length># prefix does not match the key length"));
-            }
+            // A length near usize::MAX is refused, not an overflow panic.
+            let key_end = match key_start.checked_add(len) {
+                Some(end) if len > 0 && end <= chars.len() => end,
+                _ => return Err(bad("the #<length># prefix does not match the key length")),
+            };
             seg = chars[key_start..key_end].iter().collect();
             i = key_end;
             if i < chars.len() && chars[i] != '.' {
@@ -364,6 +365,10 @@ mod tests {
             "DataSource.Options.#10#repoId",
             "DataSource.Options.#x#a",
             "DataSource.Options.#0#",
+            // Lengths that overflow `usize` arithmetic, or do not even fit in it.
+            "DataSource.Options.#18446744073709551615#x",
+            "#18446744073709551600#x",
+            "A.#99999999999999999999999#x",
             "Tag..Key",
             "Tag.",
         ] {

@@ -159,9 +159,12 @@ impl Resource<Client> for DataCacheResource {
             .attr("eip_create_param")
             .as_list()
             .is_some_and(|l| !l.is_empty());
-        if !config.attr("eip_instance_id").is_null() && has_eip_params {
+        // An unknown `eip_instance_id` (a variable at validate) may turn out null: it is
+        // judged again at plan, once known. The error points at the attribute, which
+        // Terraform can show in the configuration (a path to a whole block it cannot).
+        if config.attr("eip_instance_id").is_known_non_null() && has_eip_params {
             diags.error_at(
-                AttributePath::root("eip_create_param"),
+                AttributePath::root("eip_instance_id"),
                 "Conflicting arguments",
                 "Bind an existing elastic IP with `eip_instance_id` or create one with `eip_create_param`, not both.",
             );

@@ -193,7 +193,8 @@ impl Resource<Client> for ImageCacheResource {
         {
             let (pw, wo) = (cred.attr("password"), cred.attr("password_wo"));
             let path = AttributePath::root("image_registry_credential").index(i);
-            if !pw.is_null() && !wo.is_null() {
+            // Unknown values may turn out null: judged again at plan, once known.
+            if pw.is_known_non_null() && wo.is_known_non_null() {
                 diags.error_at(
                     path.attr("password_wo"),
                     "Conflicting arguments",
@@ -201,7 +202,7 @@ impl Resource<Client> for ImageCacheResource {
                 );
             } else if pw.is_null() && wo.is_null() {
                 diags.error_at(
-                    path,
+                    path.attr("password"),
                     "Missing password",
                     "Each registry credential needs `password` or `password_wo`.",
                 );

@@ -1,0 +1,8 @@
+# expect: standard_copy_count | between 1 and 100
+resource "aliyun_eci_image_cache" "c" {
+  image_cache_name    = "web"
+  images              = ["nginx:1.25"]
+  security_group_id   = "sg-bad0001"
+  vswitch_id          = "vsw-bad0001"
+  standard_copy_count = 0
+}

@@ -1,0 +1,8 @@
+# expect: retention_days | between 1 and 3650
+resource "aliyun_eci_image_cache" "c" {
+  image_cache_name  = "web"
+  images            = ["nginx:1.25"]
+  security_group_id = "sg-bad0001"
+  vswitch_id        = "vsw-bad0001"
+  retention_days    = 3651
+}

@@ -1,0 +1,8 @@
+# expect: image_cache_size | between 20 and 32768
+resource "aliyun_eci_image_cache" "c" {
+  image_cache_name  = "web"
+  images            = ["nginx:1.25"]
+  security_group_id = "sg-bad0001"
+  vswitch_id        = "vsw-bad0001"
+  image_cache_size  = 10
+}

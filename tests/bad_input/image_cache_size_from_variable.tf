@@ -1,0 +1,15 @@
+# A variable is unknown to `terraform validate` and known at plan.
+# phase: plan
+# expect: image_cache_size | between 20 and 32768
+variable "cache_size" {
+  type    = number
+  default = 10
+}
+
+resource "aliyun_eci_image_cache" "c" {
+  image_cache_name  = "web"
+  images            = ["nginx:1.25"]
+  security_group_id = "sg-bad0001"
+  vswitch_id        = "vsw-bad0001"
+  image_cache_size  = var.cache_size
+}

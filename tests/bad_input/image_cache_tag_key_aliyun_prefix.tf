@@ -1,0 +1,11 @@
+# expect: aliyun:team | cannot start with `aliyun` or `acs:`
+resource "aliyun_eci_image_cache" "c" {
+  image_cache_name  = "web"
+  images            = ["nginx:1.25"]
+  security_group_id = "sg-bad0001"
+  vswitch_id        = "vsw-bad0001"
+  tags = {
+    env           = "test"
+    "aliyun:team" = "web"
+  }
+}

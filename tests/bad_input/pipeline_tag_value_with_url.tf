@@ -1,0 +1,7 @@
+# expect: docs | cannot contain `http://` or `https://`
+resource "aliyun_ecs_image_pipeline_execution" "b" {
+  image_pipeline_id = "ip-bad0001"
+  tags = {
+    docs = "see http://wiki.example.com/builds"
+  }
+}
