@@ -13,17 +13,15 @@
 //! an import): `security_group_id`, `vswitch_id`, `eip_instance_id`,
 //! `eip_create_param`, `retention_days`.
 
-use std::collections::BTreeMap;
+mod mapping;
+
 use std::time::Duration;
 
-use crate::aliyun::eci::{
-    CreateDataCacheRequest, DataCache, DataSource, DeleteDataCacheRequest, EipCreateParam,
-    ResourceType, UpdateDataCacheRequest,
-};
+use crate::aliyun::eci::{DataCache, DeleteDataCacheRequest, ResourceType};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
-    api_cx, api_error, apply_tag_changes, changed, event_messages, events_attribute, events_value,
-    id_with_prefix, non_empty, tags_attribute, tags_from, tags_value,
+    api_cx, api_error, apply_tag_changes, event_messages, events_attribute, id_with_prefix,
+    tags_attribute,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
@@ -31,6 +29,8 @@ use crate::tf::validators::{IntBetween, Matches, OneOf, StringLength};
 use crate::tf::{
     Attribute, AttributePath, Block, Cx, Diagnostics, Nesting, Resource, Schema, Type, Value,
 };
+pub(crate) use mapping::reported;
+use mapping::{changes, from_api, to_create};
 
 /// The resource type name.
 pub const TYPE_NAME: &str = "aliyun_eci_data_cache";
@@ -449,147 +449,6 @@ fn strip_prefix(key: &str) -> &str {
         .map_or(key, |(_, k)| k)
 }
 
-// ---------------------------------------------------------------- mapping
-
-fn to_create(planned: &Value) -> CreateDataCacheRequest {
-    CreateDataCacheRequest {
-        security_group_id: str_of(planned, "security_group_id"),
-        v_switch_id: str_of(planned, "vswitch_id"),
-        bucket: str_of(planned, "bucket"),
-        path: str_of(planned, "path"),
-        name: str_of(planned, "name"),
-        size: planned.i64_attr("size"),
-        data_source: data_source(planned),
-        retention_days: planned.i64_attr("retention_days"),
-        tag: tags_from(planned.attr("tags")),
-        resource_group_id: str_of(planned, "resource_group_id"),
-        eip_instance_id: str_of(planned, "eip_instance_id"),
-        eip_create_param: eip_create_param(planned),
-    }
-}
-
-/// Every attribute DescribeDataCaches reports, by attribute name (shared with the
-/// `aliyun_eci_data_caches` data source).
-pub(crate) fn reported(c: &DataCache) -> Vec<(&'static str, Value)> {
-    let options = if c.data_source.options.is_empty() {
-        Value::Null
-    } else {
-        Value::str_map(c.data_source.options.clone())
-    };
-    let source = Value::object([
-        ("type", Value::from(c.data_source.source_type.as_str())),
-        ("options", options),
-    ]);
-    vec![
-        ("id", Value::from(c.data_cache_id.as_str())),
-        ("name", non_empty(&c.name)),
-        ("bucket", non_empty(&c.bucket)),
-        ("path", non_empty(&c.path)),
-        ("size", Value::from(c.size)),
-        ("data_source", Value::List(vec![source])),
-        ("resource_group_id", non_empty(&c.resource_group_id)),
-        ("tags", tags_value(&c.tags, &Value::Null)),
-        ("status", Value::from(c.status.as_str())),
-        ("progress", Value::from(c.progress.as_str())),
-        ("snapshot_id", non_empty(&c.snapshot_id)),
-        ("flash_snapshot_id", non_empty(&c.flash_snapshot_id)),
-        ("container_group_id", non_empty(&c.container_group_id)),
-        ("creation_time", non_empty(&c.creation_time)),
-        ("expire_date_time", non_empty(&c.expire_date_time)),
-        ("last_matched_time", non_empty(&c.last_matched_time)),
-        ("region_id", non_empty(&c.region_id)),
-        ("events", events_value(&c.events)),
-    ]
-}
-
-/// Copies what DescribeDataCaches returns into `state`; the rest is left as it was.
-/// Tags and options keep the user's empty map, so neither shows up as a diff.
-fn from_api(state: &mut Value, c: &DataCache) {
-    let tags = tags_value(&c.tags, state.attr("tags"));
-    let prior_options = state
-        .attr("data_source")
-        .as_list()
-        .and_then(|l| l.first())
-        .map(|s| s.attr("options").clone())
-        .unwrap_or_default();
-    for (name, value) in reported(c) {
-        state.set_attr(name, value);
-    }
-    state.set_attr("tags", tags);
-    if c.data_source.options.is_empty() && matches!(prior_options, Value::Map(_)) {
-        if let Some(Value::List(sources)) = state.attr_mut("data_source") {
-            sources[0].set_attr("options", prior_options);
-        }
-    }
-}
-
-/// The UpdateDataCache request with only what changed, or `None` when there is
-/// nothing to send. Tags go through TagResources; `bucket` and `path` replace.
-fn changes(id: &str, prior: &Value, planned: &Value) -> Option<UpdateDataCacheRequest> {
-    let mut req = UpdateDataCacheRequest {
-        data_cache_id: id.to_string(),
-        ..Default::default()
-    };
-    let touch = |name: &str| changed(prior, planned, name);
-    if touch("name") {
-        req.name = str_of(planned, "name");
-    }
-    if touch("size") {
-        req.size = planned.i64_attr("size");
-    }
-    if touch("retention_days") {
-        req.retention_days = planned.i64_attr("retention_days");
-    }
-    if touch("resource_group_id") {
-        req.resource_group_id = str_of(planned, "resource_group_id");
-    }
-    if touch("security_group_id") {
-        req.security_group_id = str_of(planned, "security_group_id");
-    }
-    if touch("vswitch_id") {
-        req.v_switch_id = str_of(planned, "vswitch_id");
-    }
-    if touch("eip_instance_id") {
-        req.eip_instance_id = str_of(planned, "eip_instance_id");
-    }
-    if touch("eip_create_param") {
-        req.eip_create_param = eip_create_param(planned);
-    }
-    if touch("data_source") {
-        req.data_source = data_source(planned);
-    }
-    // A request that would carry nothing is not sent (it could only fail with NoNeedUpdate).
-    let sends_something = req
-        != UpdateDataCacheRequest {
-            data_cache_id: id.to_string(),
-            ..Default::default()
-        };
-    sends_something.then_some(req)
-}
-
-fn str_of(v: &Value, name: &str) -> Option<String> {
-    v.str_attr(name).map(str::to_string)
-}
-
-fn data_source(planned: &Value) -> Option<DataSource> {
-    let source = planned.attr("data_source").as_list()?.first()?;
-    Some(DataSource {
-        source_type: source.str_attr("type").unwrap_or_default().to_string(),
-        options: source.str_map_attr("options").unwrap_or_else(BTreeMap::new),
-    })
-}
-
-fn eip_create_param(planned: &Value) -> Option<EipCreateParam> {
-    let p = planned.attr("eip_create_param").as_list()?.first()?;
-    Some(EipCreateParam {
-        bandwidth: p.i64_attr("bandwidth"),
-        common_bandwidth_package: str_of(p, "common_bandwidth_package"),
-        internet_charge_type: str_of(p, "internet_charge_type"),
-        public_ip_address_pool_id: str_of(p, "public_ip_address_pool_id"),
-        isp: str_of(p, "isp"),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -628,23 +487,5 @@ mod tests {
         let mut d = Diagnostics::new();
         validate_options(&ok, &mut d);
         assert!(d.is_empty(), "unknown types pass through");
-    }
-
-    #[test]
-    fn only_changed_fields_are_sent() {
-        let prior = Value::object([
-            ("name", Value::from("a")),
-            ("size", Value::from(20i64)),
-            ("tags", Value::Null),
-        ]);
-        let mut planned = prior.clone();
-        assert!(changes("edc-1", &prior, &planned).is_none());
-        planned.set_attr("size", 40i64);
-        let req = changes("edc-1", &prior, &planned).unwrap();
-        assert_eq!((req.size, req.name), (Some(40), None));
-        // Removing a value the API cannot clear sends nothing.
-        let mut planned = prior.clone();
-        planned.set_attr("name", Value::Null);
-        assert!(changes("edc-1", &prior, &planned).is_none());
     }
 }
