@@ -541,3 +541,86 @@ async fn security_token_is_signed_and_secrets_never_reach_errors() {
     assert!(shown.contains("SignatureDoesNotMatch"));
     assert!(shown.contains("CreateImageCache"));
 }
+
+// ---- what the debug log says ------------------------------------------------
+
+/// Collects every log line of the test binary (installed once).
+struct Capture(std::sync::Mutex<Vec<String>>);
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        self.0.lock().unwrap().push(record.args().to_string());
+    }
+    fn flush(&self) {}
+}
+
+fn capture() -> &'static Capture {
+    static CAPTURE: std::sync::OnceLock<&'static Capture> = std::sync::OnceLock::new();
+    CAPTURE.get_or_init(|| {
+        let c: &'static Capture = Box::leak(Box::new(Capture(Default::default())));
+        log::set_logger(c).expect("no other logger in the unit tests");
+        log::set_max_level(log::LevelFilter::Trace);
+        c
+    })
+}
+
+#[tokio::test]
+async fn debug_log_names_attempts_codes_and_request_ids_but_no_secret() {
+    let log = capture();
+    let secret = "log-test-secret-value";
+    let sts = "log-test-sts-token";
+    let password = "log-test-registry-password";
+    let server = FakeServer::start(vec![
+        Reply::error(503, "ServiceUnavailable"),
+        Reply::ok(CREATED),
+    ])
+    .await;
+    let client = client_for(
+        &server,
+        fast_policy(3),
+        Credentials::new("log-test-id", secret).with_security_token(sts),
+    );
+    let req = CreateImageCacheRequest {
+        image_cache_name: "log-test-cache".into(),
+        image_registry_credential: vec![ImageRegistryCredential {
+            server: "reg.example.com".into(),
+            user_name: "u".into(),
+            password: Secret::new(password),
+        }],
+        ..create_req()
+    };
+    client
+        .create_image_cache(&req, &ClientToken::generate(), &CallContext::default())
+        .await
+        .unwrap();
+    let lines = log.0.lock().unwrap().clone();
+    let signatures: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| get(r, "Signature").to_owned())
+        .collect();
+    for line in &lines {
+        for leak in [secret, sts, password]
+            .into_iter()
+            .chain(signatures.iter().map(String::as_str))
+        {
+            assert!(!line.contains(leak), "{leak:?} in log line {line:?}");
+        }
+    }
+    let retry_line = lines
+        .iter()
+        .find(|l| {
+            l.contains("CreateImageCache: attempt 1 failed") && l.contains("REQ-ServiceUnavailable")
+        })
+        .unwrap_or_else(|| panic!("no retry line in {lines:#?}"));
+    assert!(retry_line.contains("ServiceUnavailable"), "{retry_line}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("CreateImageCache: attempt 2 succeeded")),
+        "{lines:#?}"
+    );
+}
