@@ -1,19 +1,19 @@
 //! The plugin server: how Terraform starts, reaches and stops this provider.
 //!
 //! Terraform runs the binary with a magic cookie and a client certificate in the
-//! environment ([`env`]), reads one handshake line from stdout ([`handshake`]),
-//! connects with mutual TLS ([`tls`]) and speaks tfplugin6 over gRPC ([`grpc`],
-//! converting to and from `crate::tf` in [`convert`]). It ends the process through
-//! `plugin.GRPCController/Shutdown` ([`controller`]). Logs and panics go to stderr in
+//! environment ([`env`](mod@env)), reads one handshake line from stdout ([`handshake`]),
+//! connects with mutual TLS ([`tls`]) and speaks tfplugin6 over gRPC (`grpc`,
+//! converting to and from `crate::tf` in `convert`). It ends the process through
+//! `plugin.GRPCController/Shutdown` (`controller`). Logs and panics go to stderr in
 //! the form Terraform understands ([`log`]).
 //!
 //! This module is the only place where protobuf types exist; everything outside it
 //! speaks [`crate::tf::protocol`].
 
-pub mod controller;
-pub mod convert;
+mod controller;
+mod convert;
 pub mod env;
-pub mod grpc;
+mod grpc;
 pub mod handshake;
 pub mod log;
 pub(crate) mod proto;
@@ -275,7 +275,7 @@ fn tls_incoming(
 }
 
 /// A server-side TLS connection that tonic can serve (it needs [`Connected`]).
-pub struct TlsConn(tokio_rustls::server::TlsStream<TcpStream>);
+struct TlsConn(tokio_rustls::server::TlsStream<TcpStream>);
 
 impl Connected for TlsConn {
     type ConnectInfo = TcpConnectInfo;
