@@ -35,7 +35,7 @@ template="$(curl -fsS -X POST -H 'content-type: application/json' \
 # Use the freshly built provider instead of the Registry's.
 cat >"$work/terraformrc" <<RC
 provider_installation {
-  dev_overrides { "registry.terraform.io/aliyun/aliyun" = "$root/target/release" }
+  dev_overrides { "registry.terraform.io/aliyun-rs/aliyun" = "$root/target/release" }
   direct {}
 }
 RC

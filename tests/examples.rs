@@ -60,7 +60,7 @@ fn provider_types() -> (Vec<String>, Vec<String>) {
     let ws = Workspace::new();
     ws.write("main.tf", REQUIRED_PROVIDERS);
     let schema = ws.terraform_json(&["providers", "schema", "-json"]);
-    let p = &schema["provider_schemas"]["registry.terraform.io/aliyun/aliyun"];
+    let p = &schema["provider_schemas"]["registry.terraform.io/aliyun-rs/aliyun"];
     let names = |k: &str| -> Vec<String> {
         p[k].as_object()
             .unwrap_or_else(|| panic!("no {k} in {schema:#}"))

@@ -104,7 +104,7 @@ fn terraform_validates_and_reads_the_schema_over_mutual_tls() {
     ws.terraform(&["validate", "-no-color"]);
 
     let schema = ws.terraform_json(&["providers", "schema", "-json"]);
-    let p = &schema["provider_schemas"]["registry.terraform.io/aliyun/aliyun"];
+    let p = &schema["provider_schemas"]["registry.terraform.io/aliyun-rs/aliyun"];
     let region = &p["provider"]["block"]["attributes"]["region"];
     assert_eq!(region["optional"], true, "{p:#}");
     assert_eq!(region["type"], "string");
@@ -170,7 +170,7 @@ fn debug_mode_prints_a_reattach_value_terraform_can_use() {
     let guard = KillOnDrop(child);
     let value = value.expect("a TF_REATTACH_PROVIDERS line");
     let v: serde_json::Value = serde_json::from_str(&value).expect("JSON");
-    let p = &v["registry.terraform.io/aliyun/aliyun"];
+    let p = &v["registry.terraform.io/aliyun-rs/aliyun"];
     assert_eq!(p["Protocol"], "grpc");
     assert_eq!(p["ProtocolVersion"], 6);
     assert_eq!(p["Test"], true);

@@ -1,7 +1,7 @@
 terraform {
   required_providers {
     aliyun = {
-      source = "aliyun/aliyun"
+      source = "aliyun-rs/aliyun"
     }
   }
 }

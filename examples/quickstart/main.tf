@@ -4,7 +4,7 @@
 terraform {
   required_providers {
     aliyun = {
-      source = "aliyun/aliyun"
+      source = "aliyun-rs/aliyun"
     }
   }
 }

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use crate::server::env::PROTOCOL_VERSION;
 
 /// The address Terraform knows this provider by (what `required_providers` resolves to).
-pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/aliyun/aliyun";
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/aliyun-rs/aliyun";
 
 /// go-plugin's own protocol version (the first field of the line).
 const CORE_PROTOCOL_VERSION: u32 = 1;

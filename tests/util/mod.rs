@@ -1,7 +1,7 @@
 //! Test helpers shared by the integration tests.
 //!
 //! [`Workspace`] is a temporary directory with a Terraform CLI configuration whose
-//! `dev_overrides` point `aliyun/aliyun` at the provider binary built for this test
+//! `dev_overrides` point `aliyun-rs/aliyun` at the provider binary built for this test
 //! run, so `terraform validate/plan/apply` use it without `terraform init`. Commands
 //! run with a scrubbed environment: nothing from the developer's `TF_*`, cloud
 //! credentials or `~/.terraformrc` leaks in. A failing command panics with everything
@@ -51,7 +51,7 @@ impl Workspace {
         let bin = provider_binary();
         let bin_dir = bin.parent().expect("binary has a directory");
         let cli_config = format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"aliyun/aliyun\" = {}\n  }}\n  direct {{}}\n}}\n",
+            "provider_installation {{\n  dev_overrides {{\n    \"aliyun-rs/aliyun\" = {}\n  }}\n  direct {{}}\n}}\n",
             hcl_string(&bin_dir.display().to_string())
         );
         let ws = Workspace {
@@ -198,7 +198,7 @@ fn hcl_string(s: &str) -> String {
 pub const REQUIRED_PROVIDERS: &str = r#"terraform {
   required_providers {
     aliyun = {
-      source = "aliyun/aliyun"
+      source = "aliyun-rs/aliyun"
     }
   }
 }
