@@ -10,6 +10,9 @@
 //! - `pipeline_execution`: `aliyun_ecs_image_pipeline_execution` acceptance tests.
 //! - `data_sources`: the three list data sources over many objects and pages.
 //! - `examples`: every file under `examples/` validated, the quick start applied.
+//! - `field_conditions`: what real repositories do (provider settings from other
+//!   resources, silent endpoints, outages during waits, downstream references to
+//!   computed values, create-only values added later, equivalent image spellings).
 //! - `reliability`: faults on every call (100 caches at a 30 % fault rate), timeouts,
 //!   asynchronous failures, out-of-band drift and Ctrl-C: nothing orphaned or
 //!   duplicated, errors quote the cloud, the next apply converges.
@@ -28,6 +31,7 @@ mod bad_input;
 mod data_cache;
 mod data_sources;
 mod examples;
+mod field_conditions;
 mod image_cache;
 mod pipeline_execution;
 mod protocol;

@@ -230,6 +230,12 @@ impl ApiError {
         matches!(self, ApiError::DeadlineExceeded { .. })
     }
 
+    /// True when no HTTP answer came back: a transport error, or a deadline
+    /// whose last attempt failed that way (a silent or unreachable endpoint).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self.innermost(), ApiError::Transport { .. })
+    }
+
     /// The error at the bottom: for a deadline, the last error seen before
     /// it (if any); otherwise `self`.
     pub fn innermost(&self) -> &ApiError {

@@ -58,7 +58,7 @@ pub struct Driver<P: Provider> {
     /// Problems found in the schemas, reported by `GetProviderSchema`.
     schema_diags: Diagnostics,
     /// Set by `ConfigureProvider`; every later operation gets a clone.
-    client: RwLock<Option<Arc<P::Client>>>,
+    client: RwLock<ClientSlot<P::Client>>,
     /// Tripped by `StopProvider`; cloned into every [`Cx`].
     stop: CancellationToken,
 }
@@ -85,7 +85,7 @@ impl<P: Provider> Driver<P> {
             resources,
             data_sources,
             schema_diags,
-            client: RwLock::new(None),
+            client: RwLock::new(ClientSlot::Unconfigured),
             stop: CancellationToken::new(),
         }
     }
@@ -121,25 +121,31 @@ impl<P: Provider> Driver<P> {
     }
 
     /// The context of one operation: the configured client, the deadline from
-    /// `timeouts.<op>` in `state` (or the schema's default) and the stop token.
+    /// `timeouts.<op>` in `state` (or the schema's default; reads that have none
+    /// get [`DEFAULT_READ_TIMEOUT`]) and the stop token.
     fn cx(&self, schema: &Schema, state: &Value, op: &str) -> Result<Cx<P::Client>, Diagnostics> {
-        let client = self
-            .client
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let Some(client) = client else {
-            return Err(Diagnostics::from_error(
-                "Provider not configured",
-                "The provider was asked to reach the API before ConfigureProvider succeeded. \
-                 Check the provider block for errors reported earlier.",
-            ));
-        };
+        let slot = self.client.read().unwrap_or_else(PoisonError::into_inner);
+        let client =
+            match &*slot {
+                ClientSlot::Ready(client) => client.clone(),
+                ClientSlot::Unconfigured => return Err(Diagnostics::from_error(
+                    "Provider not configured",
+                    "The provider was asked to reach the API before ConfigureProvider succeeded. \
+                     Check the provider block for errors reported earlier.",
+                )),
+                ClientSlot::NotKnownYet(unknown) => {
+                    return Err(Diagnostics::from_error(
+                        "Provider configuration not known yet",
+                        not_known_yet_detail(unknown),
+                    ))
+                }
+            };
         let timeout = state
             .attr(objects::TIMEOUTS)
             .str_attr(op)
             .and_then(parse_duration)
-            .or_else(|| schema.default_timeout(op));
+            .or_else(|| schema.default_timeout(op))
+            .or((op == "read").then_some(DEFAULT_READ_TIMEOUT));
         Ok(Cx {
             client,
             deadline: timeout.map(|t| tokio::time::Instant::now() + t),
@@ -147,6 +153,39 @@ impl<P: Provider> Driver<P> {
             cancel: self.stop.clone(),
         })
     }
+}
+
+/// How long a refresh or a data source read may take, retries included, when the
+/// schema sets no `read` timeout: an endpoint that accepts connections and never
+/// answers must end a plan with an error, not hang a CI job.
+pub const DEFAULT_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What `ConfigureProvider` left for later operations.
+enum ClientSlot<C> {
+    /// Not configured (yet), or configuration failed.
+    Unconfigured,
+    /// The provider block holds values known only after apply (a resource's
+    /// output): plans that create or change only new objects need no client, and
+    /// Terraform configures again with known values before applying.
+    NotKnownYet(Vec<crate::tf::AttributePath>),
+    /// Configured.
+    Ready(Arc<C>),
+}
+
+/// Why an operation cannot reach the API while the provider block is unknown.
+fn not_known_yet_detail(unknown: &[crate::tf::AttributePath]) -> String {
+    let names: Vec<String> = unknown.iter().map(|p| format!("`{p}`")).collect();
+    let (what, verb) = match names.len() {
+        1 => (names[0].clone(), "depends"),
+        _ => (names.join(", "), "depend"),
+    };
+    format!(
+        "{what} in the provider block {verb} on values known only after apply (such as another \
+         resource's attributes), but this operation must call the API during the plan. \
+         Apply the resources the provider block depends on first \
+         (`terraform apply -target=ADDRESS`), or give the provider block values known at plan time \
+         (variables, locals, data sources)."
+    )
 }
 
 /// Caches each type's schema by name; the first of two with one name wins.

@@ -66,6 +66,34 @@ pub fn instances_mut(nesting: Nesting, v: &mut Value) -> &mut [Value] {
     }
 }
 
+/// The paths of the unknown values inside `v` (the outermost one of each).
+pub fn unknown_paths(v: &Value) -> Vec<AttributePath> {
+    fn go(v: &Value, path: AttributePath, out: &mut Vec<AttributePath>) {
+        match v {
+            Value::Unknown => out.push(path),
+            Value::List(l) | Value::Set(l) => {
+                for (i, e) in l.iter().enumerate() {
+                    go(e, path.index(i), out);
+                }
+            }
+            Value::Object(m) => {
+                for (k, e) in m {
+                    go(e, path.attr(k), out);
+                }
+            }
+            Value::Map(m) => {
+                for (k, e) in m {
+                    go(e, path.key(k), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    go(v, AttributePath::empty(), &mut out);
+    out
+}
+
 /// Replaces every unknown inside `v` with null (results must be wholly known).
 pub fn unknowns_to_null(v: &mut Value) {
     match v {
@@ -145,6 +173,8 @@ pub enum Visit<'a> {
 }
 
 /// Visits every attribute and nested block of `value`, depth first, in schema order.
+/// The attributes of a block instance are visited only when the instance is a known
+/// object: a null single block has none, and an unknown one may have any.
 pub fn walk<'a>(
     block: &'a Block,
     value: &'a Value,
@@ -167,10 +197,13 @@ pub fn walk<'a>(
             value: v,
         });
         match nb.nesting {
-            Nesting::Single => walk(&nb.block, v, &p, f),
+            Nesting::Single if matches!(v, Value::Object(_)) => walk(&nb.block, v, &p, f),
+            Nesting::Single => {}
             Nesting::List | Nesting::Set => {
                 for (i, e) in instances(nb.nesting, v).iter().enumerate() {
-                    walk(&nb.block, e, &p.index(i), f);
+                    if matches!(e, Value::Object(_)) {
+                        walk(&nb.block, e, &p.index(i), f);
+                    }
                 }
             }
         }

@@ -2,7 +2,8 @@
 
 use std::sync::{Arc, PoisonError};
 
-use super::{decode, log_done, log_rpc, validate::validate_config, Driver};
+use super::objects::unknown_paths;
+use super::{decode, log_done, log_rpc, validate::validate_config, ClientSlot, Driver};
 use crate::tf::protocol::{ConfigureProviderRequest, ProviderSchema};
 use crate::tf::{Diagnostics, Provider};
 
@@ -45,9 +46,20 @@ impl<P: Provider> Driver<P> {
         if diags.has_errors() {
             return diags;
         }
+        if !config.is_fully_known() {
+            // During plan the block may depend on other resources; Terraform sends it
+            // again, known, before applying. Until then only operations that need the
+            // API fail, each naming what is unknown.
+            let unknown = unknown_paths(&config);
+            *self.client.write().unwrap_or_else(PoisonError::into_inner) =
+                ClientSlot::NotKnownYet(unknown);
+            log_done("ConfigureProvider", "", &diags);
+            return diags;
+        }
         match self.provider.configure(&config, &mut diags).await {
             Some(client) => {
-                *self.client.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(client));
+                *self.client.write().unwrap_or_else(PoisonError::into_inner) =
+                    ClientSlot::Ready(Arc::new(client));
             }
             None if !diags.has_errors() => diags.error(
                 "Provider configuration failed",
@@ -63,6 +75,7 @@ impl<P: Provider> Driver<P> {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
+    use super::ClientSlot;
     use crate::tf::protocol::{ConfigureProviderRequest, ProviderServer};
     use crate::tf::Value;
 
@@ -82,7 +95,10 @@ mod tests {
         let bad = provider_config(Value::from("mars"));
         let d = driver.configure_provider(bad).await;
         assert_eq!(paths(&d), ["region"]);
-        assert!(driver.client.read().unwrap().is_none());
+        assert!(matches!(
+            *driver.client.read().unwrap(),
+            ClientSlot::Unconfigured
+        ));
 
         let refused = provider_config(Value::from("cn-beijing"));
         let d = driver.configure_provider(refused).await;
@@ -92,7 +108,32 @@ mod tests {
             .configure_provider(provider_config(Value::Null))
             .await;
         assert!(d.is_empty(), "{d:?}");
-        assert!(driver.client.read().unwrap().is_some());
+        assert!(matches!(
+            *driver.client.read().unwrap(),
+            ClientSlot::Ready(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_provider_block_fails_only_operations_that_need_the_api() {
+        let (driver, thing) = driver();
+        let d = driver
+            .configure_provider(provider_config(Value::Unknown))
+            .await;
+        assert!(d.is_empty(), "configure itself succeeds: {d:?}");
+        let err = match driver.cx(&thing_schema(), &Value::Null, "read") {
+            Err(d) => d,
+            Ok(_) => panic!("no client while the block is unknown"),
+        };
+        assert_eq!(err.0[0].summary, "Provider configuration not known yet");
+        assert!(err.0[0].detail.contains("`region`"), "{}", err.0[0].detail);
+        assert!(thing.knobs.lock().unwrap().calls.is_empty());
+        // Known again (as at apply): configured for real.
+        let d = driver
+            .configure_provider(provider_config(Value::Null))
+            .await;
+        assert!(d.is_empty(), "{d:?}");
+        assert!(driver.cx(&thing_schema(), &Value::Null, "read").is_ok());
     }
 
     #[tokio::test]

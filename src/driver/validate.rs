@@ -2,7 +2,8 @@
 //!
 //! The configuration may hold unknowns (values from other resources): validators
 //! see only known, non-null values, and block counts are checked only when known,
-//! so nothing is rejected before it can be judged.
+//! so nothing is rejected before it can be judged. A required argument that is
+//! known to be null is rejected here: Terraform itself accepts an explicit `null`.
 
 use super::objects::{walk, Visit};
 use super::{decode, log_done, log_rpc, Driver};
@@ -76,6 +77,14 @@ pub(super) fn validate_config(
             Visit::Attribute { path, attr, value } => {
                 if !value.is_null() {
                     check_attribute(path, attr, value, write_only_allowed, diags);
+                } else if attr.presence == Presence::Required {
+                    // Terraform only checks that a required argument is written; `= null`
+                    // (or a null variable, or `-generate-config-out` output) passes it.
+                    let detail = format!(
+                        "`{path}` is required, but its value is null. Set it to a value \
+                         (a null variable or a conditional that yields null also leaves it unset)."
+                    );
+                    diags.error_at(path, "Missing required argument", detail);
                 }
             }
             Visit::Block { path, block, value } => {
@@ -187,6 +196,35 @@ mod tests {
                 .0,
             vec![]
         );
+    }
+
+    #[tokio::test]
+    async fn an_explicit_null_for_a_required_argument_is_an_error_on_it() {
+        let (driver, _) = driver();
+        let null_name = thing(&[("name", Value::Null)]);
+        let d = driver
+            .validate_resource_config(request(null_name, true))
+            .await;
+        assert_eq!(paths(&d), ["name"]);
+        assert_eq!(d.0[0].summary, "Missing required argument");
+        // An unknown value may still turn out set: judged again at plan.
+        let unknown_name = thing(&[("name", Value::Unknown)]);
+        let d = driver
+            .validate_resource_config(request(unknown_name, true))
+            .await;
+        assert!(d.is_empty(), "{d:?}");
+        // Inside a nested block too.
+        let config = thing(&[
+            ("name", "a".into()),
+            ("cred", Value::Set(vec![cred("ok.io", None)])),
+        ]);
+        let mut config = config;
+        if let Some(Value::Set(creds)) = config.attr_mut("cred") {
+            creds[0].set_attr("server", Value::Null);
+        }
+        let d = driver.validate_resource_config(request(config, true)).await;
+        assert_eq!(d.0.len(), 1, "{d:?}");
+        assert_eq!(d.0[0].summary, "Missing required argument");
     }
 
     #[tokio::test]

@@ -158,6 +158,12 @@ pub fn api_error(diags: &mut Diagnostics, summary: impl Into<String>, e: &ApiErr
     let mut detail = e.to_string();
     if e.is_cancelled() {
         detail.push_str("\n\nTerraform asked the provider to stop; the operation was interrupted.");
+    } else if e.is_unreachable() {
+        detail.push_str(
+            "\n\nAlibaba Cloud did not answer: check the network and the provider's `endpoints`. \
+             Each request waits at most `client_connect_timeout` and `client_read_timeout`; \
+             a refresh gives up after one minute, create, update and delete at their `timeouts`.",
+        );
     } else if e.is_deadline_exceeded() {
         detail.push_str("\n\nThe operation ran out of time; raise the limit in the resource's `timeouts` block.");
     }

@@ -30,11 +30,6 @@ impl Provider for AliyunProvider {
     }
 
     async fn configure(&self, config: &Value, diags: &mut Diagnostics) -> Option<Client> {
-        // During plan the block may depend on values not known yet; Terraform configures
-        // again with known values before anything reaches the API.
-        if !config.is_fully_known() {
-            return None;
-        }
         let settings = provider_config::resolve(config, |name| std::env::var(name).ok(), diags)?;
         let mut credentials = Credentials::new(settings.access_key, settings.secret_key);
         if let Some(token) = settings.security_token {
@@ -45,6 +40,12 @@ impl Provider for AliyunProvider {
         client_config.ecs_endpoint = settings.ecs_endpoint;
         client_config.user_agent =
             concat!("terraform-provider-aliyun/", env!("CARGO_PKG_VERSION")).to_string();
+        if let Some(t) = settings.connect_timeout {
+            client_config.connect_timeout = t;
+        }
+        if let Some(t) = settings.read_timeout {
+            client_config.request_timeout = t;
+        }
         if let Some(retries) = settings.max_retries {
             client_config.retry.max_attempts = retries + 1;
         }

@@ -44,6 +44,16 @@ pub fn schema() -> Schema {
             .doc("How many times one API call is retried on throttling, server errors and network errors (default 11). \
                   Retries back off exponentially with jitter and stop at the operation's timeout.")
             .validate(IntBetween(0, 100)))
+        .attr("client_connect_timeout", Attribute::optional(Type::Number)
+            .doc("How long to wait for a connection to an API endpoint, in milliseconds (default 10000). \
+                  A failed connection is retried within the operation's time limit.")
+            .validate(IntBetween(100, 600_000)))
+        .attr("client_read_timeout", Attribute::optional(Type::Number)
+            .doc("How long to wait for the answer to one API request, in milliseconds (default 30000). \
+                  A request that times out is retried within the operation's time limit; a refresh or \
+                  a data source read gives up after one minute in all, so an endpoint that never \
+                  answers fails the plan instead of hanging it.")
+            .validate(IntBetween(100, 600_000)))
         .block_limited("endpoints", Nesting::List, endpoints, 0, 1);
     Schema::new(block)
 }
@@ -65,6 +75,10 @@ pub struct Settings {
     pub ecs_endpoint: Option<String>,
     /// Most attempts per call.
     pub max_retries: Option<u32>,
+    /// Connect timeout of one request.
+    pub connect_timeout: Option<std::time::Duration>,
+    /// Timeout of one request's answer.
+    pub read_timeout: Option<std::time::Duration>,
 }
 
 /// Secrets are never printed.
@@ -81,6 +95,8 @@ impl std::fmt::Debug for Settings {
             .field("eci_endpoint", &self.eci_endpoint)
             .field("ecs_endpoint", &self.ecs_endpoint)
             .field("max_retries", &self.max_retries)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
             .finish()
     }
 }
@@ -158,7 +174,15 @@ pub fn resolve(
         eci_endpoint: endpoints.str_attr("eci").map(str::to_string),
         ecs_endpoint: endpoints.str_attr("ecs").map(str::to_string),
         max_retries: config.i64_attr("max_retries").map(|n| n as u32),
+        connect_timeout: millis(config, "client_connect_timeout"),
+        read_timeout: millis(config, "client_read_timeout"),
     })
+}
+
+/// A number of milliseconds from the block (validated to be positive).
+fn millis(config: &Value, name: &str) -> Option<std::time::Duration> {
+    let ms = config.i64_attr(name)?;
+    Some(std::time::Duration::from_millis(u64::try_from(ms).ok()?))
 }
 
 #[cfg(test)]

@@ -67,6 +67,14 @@ impl Acc {
         *self.config.borrow_mut() = text;
     }
 
+    /// Writes `main.tf` with the required providers and `config` only: the
+    /// configuration brings its own provider block(s).
+    pub fn write_config_without_provider(&self, config: &str) {
+        let text = format!("{REQUIRED_PROVIDERS}\n{config}\n");
+        self.ws.write("main.tf", &text);
+        *self.config.borrow_mut() = text;
+    }
+
     /// One acceptance step: plan, apply the plan, then both re-plans must be empty.
     /// Returns the planned actions by address.
     pub fn apply(&self, config: &str) -> Actions {
