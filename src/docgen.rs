@@ -136,6 +136,9 @@ fn render(
     }
     out.push_str("## Schema\n\n");
     render_block(&mut out, &schema.block, "");
+    if kind == "Resource" {
+        render_plan_table(&mut out, &schema.block);
+    }
     if let Some(import) = import {
         let _ = write!(
             out,
@@ -144,6 +147,43 @@ fn render(
         );
     }
     out
+}
+
+/// Which in-place changes make each read-only value unknown in a plan: what a
+/// `replace_triggered_by` or another resource's argument keyed on it will see.
+fn render_plan_table(out: &mut String, block: &Block) {
+    let rows: Vec<String> = block
+        .attributes
+        .iter()
+        .filter(|(_, a)| a.presence == Presence::Computed)
+        .map(|(name, a)| {
+            let when = match &a.changed_by {
+                _ if a.stable => "never: kept from state".to_string(),
+                Some(t) if t.is_empty() => {
+                    "never by an update (a refresh reads its new value)".to_string()
+                }
+                Some(t) => t
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                None => "any argument".to_string(),
+            };
+            format!("| `{name}` | {when} |")
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "## Read-only values in plans\n\nAn in-place update plans a read-only value as \
+         `(known after apply)` only when it changes an argument that can change that value; \
+         otherwise the plan keeps the value from state, so references to it (for example \
+         `replace_triggered_by`) do not see a change.\n\n\
+         | Attribute | Unknown in plans that change |\n|---|---|\n{}\n\n",
+        rows.join("\n")
+    );
 }
 
 fn type_label(t: &Type) -> String {
@@ -189,13 +229,28 @@ fn render_block(out: &mut String, block: &Block, prefix: &str) {
                 format!("- `{name}` ({}) {}", flags.join(", "), a.full_description())
             })
             .collect();
-        if title == "Optional" {
-            lines.extend(block.blocks.iter().map(|(name, nb)| {
+        let required_block = |nb: &crate::tf::schema::NestedBlock| nb.min_items > 0;
+        let wanted_blocks: Option<bool> = match title {
+            "Required" => Some(true),
+            "Optional" => Some(false),
+            _ => None,
+        };
+        if let Some(want_required) = wanted_blocks {
+            let blocks = block
+                .blocks
+                .iter()
+                .filter(|(_, nb)| required_block(nb) == want_required);
+            lines.extend(blocks.map(|(name, nb)| {
                 let anchor = format!("nestedblock--{prefix}{name}");
                 let count = match (nb.nesting, nb.max_items) {
                     (Nesting::Single, _) | (_, 1) => "Block".to_string(),
                     (_, 0) => "Block List".to_string(),
                     (_, max) => format!("Block List, Max: {max}"),
+                };
+                let count = if nb.min_items > 0 {
+                    count.replace("Block", &format!("Block, Min: {}", nb.min_items))
+                } else {
+                    count
                 };
                 format!(
                     "- `{name}` ({count}) {} (see [below for nested schema](#{anchor}))",

@@ -135,3 +135,102 @@ data "aliyun_eci_image_caches" "all" {}
     );
     assert!(text.contains("client_read_timeout"), "{text}");
 }
+
+/// A cache and two things keyed on its snapshot, the way a container group
+/// built from the cache would be.
+fn cache_with_downstream(name: &str, tags: &str, images: &str) -> String {
+    format!(
+        r#"resource "aliyun_eci_image_cache" "c" {{
+  image_cache_name  = "{name}"
+  images            = {images}
+  security_group_id = "sg-acc0001"
+  vswitch_id        = "vsw-acc0001"
+  tags              = {tags}
+}}
+
+resource "terraform_data" "keyed" {{
+  triggers_replace = aliyun_eci_image_cache.c.snapshot_id
+}}
+
+resource "terraform_data" "follows" {{
+  input = aliyun_eci_image_cache.c.container_group_id
+  lifecycle {{
+    replace_triggered_by = [aliyun_eci_image_cache.c.snapshot_id]
+  }}
+}}
+"#
+    )
+}
+
+#[test]
+fn a_tag_or_name_change_keeps_the_snapshot_known_downstream() {
+    let t = Acc::new();
+    let v1 = cache_with_downstream("web", r#"{ team = "a" }"#, r#"["nginx:1.25"]"#);
+    t.apply(&v1);
+    let snapshot = t.attr(CACHE, "snapshot_id");
+
+    // Metadata and tags: the cache is updated in place, nothing downstream moves.
+    let v2 = cache_with_downstream("web2", r#"{ team = "b" }"#, r#"["nginx:1.25"]"#);
+    t.write_config(&v2);
+    let plan = t.plan_json();
+    let after = planned_after(&plan, CACHE);
+    for known in [
+        "snapshot_id",
+        "container_group_id",
+        "status",
+        "progress",
+        "events",
+        "creation_time",
+    ] {
+        assert!(
+            !after_unknown(&plan, CACHE, known),
+            "{known} is planned unknown for a tag and name change: {after}"
+        );
+    }
+    assert_eq!(after["snapshot_id"], snapshot.as_str());
+    let actions = t.apply(&v2);
+    assert_eq!(action(&actions, CACHE), ["update"]);
+    assert_eq!(action(&actions, "terraform_data.keyed"), ["no-op"]);
+    assert_eq!(action(&actions, "terraform_data.follows"), ["no-op"]);
+    assert_eq!(t.attr(CACHE, "snapshot_id"), snapshot);
+    assert_eq!(t.calls("UpdateImageCache"), 1);
+
+    // A new image list re-pulls: a new snapshot, and what is keyed on it follows.
+    let v3 = cache_with_downstream("web2", r#"{ team = "b" }"#, r#"["nginx:1.25", "redis:7"]"#);
+    let actions = t.apply(&v3);
+    assert_eq!(action(&actions, CACHE), ["update"]);
+    assert_eq!(
+        action(&actions, "terraform_data.keyed"),
+        ["delete", "create"]
+    );
+    assert_eq!(
+        action(&actions, "terraform_data.follows"),
+        ["delete", "create"]
+    );
+    assert_ne!(t.attr(CACHE, "snapshot_id"), snapshot);
+    t.destroy();
+}
+
+/// The planned values of `address` in a `show -json` plan.
+fn planned_after<'a>(plan: &'a serde_json::Value, address: &str) -> &'a serde_json::Value {
+    resource_change(plan, address)
+        .map(|rc| &rc["change"]["after"])
+        .unwrap_or(&serde_json::Value::Null)
+}
+
+/// Whether the plan marks `attr` of `address` as known only after apply.
+fn after_unknown(plan: &serde_json::Value, address: &str, attr: &str) -> bool {
+    resource_change(plan, address)
+        .map(|rc| rc["change"]["after_unknown"][attr] == serde_json::Value::Bool(true))
+        .unwrap_or(false)
+}
+
+fn resource_change<'a>(
+    plan: &'a serde_json::Value,
+    address: &str,
+) -> Option<&'a serde_json::Value> {
+    plan["resource_changes"]
+        .as_array()?
+        .iter()
+        .find(|rc| rc["address"] == address)
+}

@@ -9,6 +9,7 @@
 use super::objects::{differs_ignoring_timeouts, finish};
 use super::{decode, encode, log_done, log_rpc, Driver, Registered};
 use crate::tf::protocol::{ApplyResourceChangeRequest, ApplyResourceChangeResponse};
+use crate::tf::schema::{Block, Presence};
 use crate::tf::{Diagnostics, Provider, Resource, Value};
 
 type Res<C> = Registered<dyn Resource<C>>;
@@ -89,12 +90,13 @@ impl<P: Provider> Driver<P> {
                 return prior;
             }
         };
-        let mut state = planned;
+        let mut state = planned.clone();
         r.imp.update(&cx, &prior, config, &mut state, diags).await;
         if diags.has_errors() {
             return prior;
         }
         finish(&r.schema.block, &mut state);
+        keep_planned_computed_values(&r.schema.block, &planned, &mut state);
         state
     }
 
@@ -111,6 +113,24 @@ impl<P: Provider> Driver<P> {
             prior
         } else {
             Value::Null
+        }
+    }
+}
+
+/// A computed value the plan promised (known, because the change could not move it)
+/// is what the update returns, even if the API reports another one by then (an
+/// instance started from a cache between the plan and the apply): Terraform refuses
+/// a result that differs from a known planned value, and the next refresh reads
+/// the new one anyway.
+fn keep_planned_computed_values(block: &Block, planned: &Value, state: &mut Value) {
+    for (name, attr) in &block.attributes {
+        let promised = planned.attr(name);
+        if attr.presence == Presence::Computed
+            && promised.is_known()
+            && !promised.semantic_eq(state.attr(name))
+        {
+            log::debug!("kept the planned value of `{name}`; the next refresh reads the new one");
+            state.set_attr(name, promised.clone());
         }
     }
 }
@@ -233,6 +253,22 @@ mod tests {
             thing.knobs.lock().unwrap().timeouts,
             [Some(Duration::from_secs(90)); 2]
         );
+    }
+
+    #[tokio::test]
+    async fn an_update_returns_the_computed_values_the_plan_promised() {
+        let (driver, _) = configured().await;
+        let prior = created();
+        let mut planned = prior.clone();
+        planned.set_attr("name", "b");
+        // The plan kept `status` known ("ready"); the fake's update reports "updated".
+        let resp = driver
+            .apply_resource_change(request(&prior, &planned, &planned))
+            .await;
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        let state = undv(resp.new_state.as_ref().unwrap());
+        assert_eq!(state.str_attr("status"), Some("ready"));
+        assert_eq!(state.str_attr("name"), Some("b"));
     }
 
     #[tokio::test]

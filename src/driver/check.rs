@@ -63,6 +63,18 @@ fn check_block(block: &Block, path: &AttributePath, in_set: bool, out: &mut Vec<
         if a.stable && !a.is_computed() {
             problem("`stable` only applies to computed attributes");
         }
+        if let Some(triggers) = &a.changed_by {
+            if !a.is_computed() {
+                problem("`changed_by` only applies to computed attributes");
+            }
+            for t in triggers {
+                if !block.attributes.contains_key(*t) && !block.blocks.contains_key(*t) {
+                    problem(&format!(
+                        "`changed_by` names `{t}`, which this block does not have"
+                    ));
+                }
+            }
+        }
         if let Some(d) = &a.default {
             if !a.is_computed() {
                 problem("a default needs a computed presence, or Terraform sees a plan that differs from the configuration");
@@ -198,6 +210,10 @@ mod tests {
                     doc(Attribute::optional_computed(Type::Number)).default_value("x"),
                 )
                 .attr("stab", doc(Attribute::optional(Type::String)).stable())
+                .attr(
+                    "moved",
+                    doc(Attribute::computed(Type::String)).changed_by(&["stab", "nmae"]),
+                )
                 .attr("Bad-Name", doc(Attribute::optional(Type::String)))
                 .block_limited(
                     "creds",
@@ -216,6 +232,7 @@ mod tests {
             "`def`: a default needs a computed presence",
             "`badtype`: the default is not a known value",
             "`stab`: `stable` only applies",
+            "`moved`: `changed_by` names `nmae`, which this block does not have",
             "`Bad-Name`: names are",
             "`creds.pw`: write-only attributes cannot be inside a set block",
             "`creds`: min_items is larger",

@@ -5,7 +5,8 @@
 //!    configuration leaves null, and write-only attributes nulled;
 //! 3. computed attributes the configuration leaves null become unknown on create,
 //!    and on update only if something else changed (`stable` ones keep their prior
-//!    value). If nothing changed, planned = prior exactly, so a re-plan is empty
+//!    value, and those with `changed_by` keep it unless one of their arguments
+//!    changed). If nothing changed, planned = prior exactly, so a re-plan is empty
 //!    even when a set arrives in another order;
 //! 4. `requires_replace` from the attributes' `replace` behaviour;
 //! 5. the resource's `modify_plan`; then paths are sorted and de-duplicated.
@@ -21,7 +22,7 @@ use super::{decode, encode, log_done, log_rpc, Driver};
 use crate::tf::path::AttributePath;
 use crate::tf::protocol::{PlanResourceChangeRequest, PlanResourceChangeResponse};
 use crate::tf::provider::PlanChange;
-use crate::tf::schema::{Block, NestedBlock, Nesting, Replace, Schema};
+use crate::tf::schema::{Block, NestedBlock, Nesting, Presence, Replace, Schema};
 use crate::tf::{Provider, Value};
 
 impl<P: Provider> Driver<P> {
@@ -78,8 +79,11 @@ pub(super) fn plan_values(
     let mut planned = proposed;
     apply_defaults(block, config, &mut planned);
     null_write_only(block, &mut planned);
-    if prior.is_null() || differs_ignoring_timeouts(prior, &planned) {
+    if prior.is_null() {
         mark_computed_unknown(block, config, &mut planned);
+    } else if differs_ignoring_timeouts(prior, &planned) {
+        mark_computed_unknown(block, config, &mut planned);
+        keep_values_the_change_cannot_move(block, prior, &mut planned);
     } else {
         // Nothing to do remotely: keep the prior state byte for byte (set order
         // included), carrying over only a changed `timeouts` block.
@@ -122,6 +126,43 @@ fn mark_computed_unknown(block: &Block, config: &Value, planned: &mut Value) {
         planned.set_attr(name, Value::Unknown);
     }
     for_each_block_instance(block, config, planned, mark_computed_unknown);
+}
+
+/// Restores the prior value of computed attributes whose `changed_by` arguments
+/// are all unchanged: the update cannot change them, so they stay known.
+fn keep_values_the_change_cannot_move(block: &Block, prior: &Value, planned: &mut Value) {
+    for (name, attr) in &block.attributes {
+        let Some(triggers) = &attr.changed_by else {
+            continue;
+        };
+        let moved = triggers.iter().any(|t| match block.blocks.get(*t) {
+            // Computed values inside a block were just marked unknown: compare what
+            // the configuration decides.
+            Some(nb) => !without_computed(&nb.block, nb.nesting, prior.attr(t))
+                .semantic_eq(&without_computed(&nb.block, nb.nesting, planned.attr(t))),
+            None => !prior.attr(t).semantic_eq(planned.attr(t)),
+        });
+        if !moved && planned.attr(name).is_unknown() {
+            planned.set_attr(name, prior.attr(name).clone());
+        }
+    }
+}
+
+/// A nested block's value with its computed-only attributes nulled, recursively.
+fn without_computed(block: &Block, nesting: Nesting, v: &Value) -> Value {
+    let mut v = v.clone();
+    for inst in instances_mut(nesting, &mut v) {
+        for (name, attr) in &block.attributes {
+            if attr.presence == Presence::Computed {
+                inst.set_attr(name, Value::Null);
+            }
+        }
+        for (name, nb) in &block.blocks {
+            let inner = without_computed(&nb.block, nb.nesting, inst.attr(name));
+            inst.set_attr(name, inner);
+        }
+    }
+    v
 }
 
 /// Calls `f(block, config element, planned element)` for every instance of every

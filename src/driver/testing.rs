@@ -102,6 +102,10 @@ pub fn thing_schema() -> Schema {
         .attr("status", a(Attribute::computed(Type::String)))
         .attr("arn", a(Attribute::computed(Type::String)).stable())
         .attr(
+            "revision",
+            a(Attribute::computed(Type::String)).changed_by(&["tags", "rule"]),
+        )
+        .attr(
             "password",
             a(Attribute::optional(Type::String))
                 .write_only()

@@ -65,6 +65,17 @@ pub fn schema() -> Schema {
     ])
 }
 
+/// What a build reports as it runs: fixed once it has finished.
+const REPORTED_BY_THE_BUILD: &[&str] = &[
+    "status",
+    "image_id",
+    "message",
+    "error_code",
+    "error_info",
+    "resource_group_id",
+    "modified_time",
+];
+
 /// Builds that ended well.
 const SUCCEEDED: &[&str] = &["SUCCESS", "PARTITION_SUCCESS"];
 /// Builds that ended badly.
@@ -116,6 +127,15 @@ impl Resource<Client> for ImagePipelineExecutionResource {
         if imported && prior.attr("triggers").is_null() {
             let triggers = AttributePath::root("triggers");
             plan.requires_replace.retain(|p| *p != triggers);
+        }
+        // A finished build never changes again: an in-place update (`wait_for_completion`)
+        // keeps what it reported known, so nothing keyed on `image_id` sees a change.
+        if TERMINAL.contains(&prior.str_attr("status").unwrap_or_default()) {
+            for name in REPORTED_BY_THE_BUILD {
+                if plan.planned.attr(name).is_unknown() {
+                    plan.planned.set_attr(name, prior.attr(name).clone());
+                }
+            }
         }
     }
 

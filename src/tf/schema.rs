@@ -62,6 +62,12 @@ pub struct Attribute {
     /// unknown when something else changes (terraform-plugin-framework's
     /// `UseStateForUnknown`).
     pub stable: bool,
+    /// For computed attributes: the arguments (attributes or blocks of the same
+    /// block) whose change can change this value. On an update that changes none
+    /// of them the plan keeps the prior value known, so downstream references
+    /// (`replace_triggered_by`, other resources' arguments) do not see a change
+    /// the API call cannot make. `None`: any change may change it.
+    pub changed_by: Option<Vec<&'static str>>,
     /// Value planned when the configuration leaves the attribute null
     /// (requires a computed presence).
     pub default: Option<Value>,
@@ -78,6 +84,7 @@ impl std::fmt::Debug for Attribute {
             .field("write_only", &self.write_only)
             .field("replace", &self.replace)
             .field("stable", &self.stable)
+            .field("changed_by", &self.changed_by)
             .field("default", &self.default)
             .finish_non_exhaustive()
     }
@@ -95,6 +102,7 @@ impl Attribute {
             deprecated: None,
             replace: Replace::Never,
             stable: false,
+            changed_by: None,
             default: None,
             validators: Vec::new(),
         }
@@ -148,6 +156,12 @@ impl Attribute {
     /// Keeps the prior computed value in plans.
     pub fn stable(mut self) -> Self {
         self.stable = true;
+        self
+    }
+    /// Only a change to one of `arguments` can change this computed value on an
+    /// update (see [`Attribute::changed_by`]); `&[]`: updates never change it.
+    pub fn changed_by(mut self, arguments: &[&'static str]) -> Self {
+        self.changed_by = Some(arguments.to_vec());
         self
     }
     /// Planned value when the configuration is null.

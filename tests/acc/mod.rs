@@ -132,6 +132,12 @@ impl Acc {
             .collect()
     }
 
+    /// `plan -out=tfplan` of the current files, as `show -json` prints it.
+    pub fn plan_json(&self) -> Json {
+        self.ws.terraform(&["plan", "-input=false", "-out=tfplan"]);
+        self.ws.terraform_json(&["show", "-json", "tfplan"])
+    }
+
     /// Panics with the plan unless `terraform plan -detailed-exitcode` finds nothing to do.
     pub fn expect_empty_plan(&self, extra: &[&str]) {
         let mut args = vec!["plan", "-input=false", "-detailed-exitcode"];

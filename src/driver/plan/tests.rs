@@ -34,6 +34,7 @@ fn state() -> Value {
         ("size", 20i64.into()),
         ("status", "ready".into()),
         ("arn", "arn:thing-1".into()),
+        ("revision", "rev-1".into()),
         (
             "cred",
             Value::Set(vec![
@@ -106,6 +107,7 @@ fn cases() -> Vec<Case> {
                 ("size", 20i64.into()),
                 ("status", U),
                 ("arn", U),
+                ("revision", U),
                 ("rule", Value::List(vec![rule_state(80, "tcp", U)])),
             ]),
             replace: &[],
@@ -128,6 +130,20 @@ fn cases() -> Vec<Case> {
                 )],
             ),
             planned: state(),
+            replace: &[],
+        },
+        Case {
+            name: "in-place update: a value changed only by `tags` stays known",
+            prior: state(),
+            config: with(&config(), &[("legacy", "x".into())]),
+            planned: changed_state(&[("legacy", "x".into())]),
+            replace: &[],
+        },
+        Case {
+            name: "in-place update: a change to one of its `changed_by` makes it unknown",
+            prior: state(),
+            config: with(&config(), &[("tags", Value::str_map([("k", "v")]))]),
+            planned: changed_state(&[("tags", Value::str_map([("k", "v")])), ("revision", U)]),
             replace: &[],
         },
         Case {
@@ -169,7 +185,10 @@ fn cases() -> Vec<Case> {
             name: "replacing attribute in a list block names the block",
             prior: state(),
             config: with(&config(), &[("rule", Value::List(vec![rule(81, None)]))]),
-            planned: changed_state(&[("rule", Value::List(vec![rule_state(81, "tcp", U)]))]),
+            planned: changed_state(&[
+                ("rule", Value::List(vec![rule_state(81, "tcp", U)])),
+                ("revision", U),
+            ]),
             replace: &["rule"],
         },
         Case {
@@ -179,7 +198,10 @@ fn cases() -> Vec<Case> {
                 &config(),
                 &[("rule", Value::List(vec![rule(80, Some("udp"))]))],
             ),
-            planned: changed_state(&[("rule", Value::List(vec![rule_state(80, "udp", U)]))]),
+            planned: changed_state(&[
+                ("rule", Value::List(vec![rule_state(80, "udp", U)])),
+                ("revision", U),
+            ]),
             replace: &[],
         },
         Case {

@@ -38,6 +38,18 @@ pub const TYPE_NAME: &str = "aliyun_eci_data_cache";
 /// Data source types the API accepts.
 pub const DATA_SOURCE_TYPES: &[&str] = &["URL", "NAS", "OSS", "SNAPSHOT"];
 
+/// Arguments whose change makes UpdateDataCache load the data again (a new
+/// snapshot, a new temporary instance, new events): the emulator's model of the
+/// API, the only changes that move the snapshot and the status.
+const RELOADED_BY: &[&str] = &[
+    "size",
+    "data_source",
+    "security_group_id",
+    "vswitch_id",
+    "eip_instance_id",
+    "eip_create_param",
+];
+
 /// The schema: arguments first, then what the API reports.
 pub fn schema() -> Schema {
     let data_source = Block::new("Where the data comes from.")
@@ -93,18 +105,18 @@ pub fn schema() -> Schema {
     .block_limited("data_source", Nesting::List, data_source, 1, 1)
     .block_limited("eip_create_param", Nesting::List, eip, 0, 1)
     // What the API reports.
-    .attr("status", Attribute::computed(Type::String)
+    .attr("status", Attribute::computed(Type::String).changed_by(RELOADED_BY)
         .doc("`Creating`, `Loading`, `Available`, `Failed`, `Updating` or `UpdateFailed`. \
               While it is `UpdateFailed`, plans warn that the data may not be the data configured."))
-    .attr("progress", Attribute::computed(Type::String).doc("Progress of the load, e.g. `100%`."))
-    .attr("snapshot_id", Attribute::computed(Type::String).doc("ID of the snapshot that holds the data."))
-    .attr("flash_snapshot_id", Attribute::computed(Type::String).doc("ID of the local snapshot."))
-    .attr("container_group_id", Attribute::computed(Type::String).doc("ID of the temporary instance that loaded the data."))
+    .attr("progress", Attribute::computed(Type::String).changed_by(RELOADED_BY).doc("Progress of the load, e.g. `100%`."))
+    .attr("snapshot_id", Attribute::computed(Type::String).changed_by(RELOADED_BY).doc("ID of the snapshot that holds the data."))
+    .attr("flash_snapshot_id", Attribute::computed(Type::String).changed_by(RELOADED_BY).doc("ID of the local snapshot."))
+    .attr("container_group_id", Attribute::computed(Type::String).changed_by(RELOADED_BY).doc("ID of the temporary instance that loaded the data."))
     .attr("creation_time", Attribute::computed(Type::String).stable().doc("When the cache was created (UTC)."))
-    .attr("expire_date_time", Attribute::computed(Type::String).doc("When the cache expires (with `retention_days`)."))
-    .attr("last_matched_time", Attribute::computed(Type::String).doc("Last time an instance used this cache."))
+    .attr("expire_date_time", Attribute::computed(Type::String).changed_by(&["retention_days"]).doc("When the cache expires (with `retention_days`)."))
+    .attr("last_matched_time", Attribute::computed(Type::String).changed_by(&[]).doc("Last time an instance used this cache."))
     .attr("region_id", Attribute::computed(Type::String).stable().doc("Region of the cache."))
-    .attr("events", events_attribute("cache"));
+    .attr("events", events_attribute("cache").changed_by(RELOADED_BY));
 
     Schema::new(block).with_timeouts(&[
         ("create", Duration::from_secs(60 * 60)),

@@ -35,6 +35,23 @@ use mapping::{changes, from_api, to_create};
 /// The resource type name.
 pub const TYPE_NAME: &str = "aliyun_eci_image_cache";
 
+/// Arguments whose change makes UpdateImageCache pull the images again (a new
+/// snapshot, a new temporary instance, new events): the emulator's model of the
+/// API, the only changes that move the snapshot and the status.
+const REPULLED_BY: &[&str] = &[
+    "images",
+    "image_registry_credential",
+    "acr_registry_info",
+    "image_cache_size",
+    "flash",
+    "standard_copy_count",
+    "flash_copy_count",
+    "auto_match_image_cache",
+    "security_group_id",
+    "vswitch_id",
+    "eip_instance_id",
+];
+
 /// The schema: arguments first, then what the API reports.
 pub fn schema() -> Schema {
     let credential = Block::new("Credentials for a private image registry (at most 10).")
@@ -148,18 +165,18 @@ pub fn schema() -> Schema {
     .block_limited("image_registry_credential", Nesting::List, credential, 0, 10)
     .block_limited("acr_registry_info", Nesting::List, acr, 0, 20)
     // What the API reports.
-    .attr("status", Attribute::computed(Type::String)
+    .attr("status", Attribute::computed(Type::String).changed_by(REPULLED_BY)
         .doc("`Preparing`, `Creating`, `Ready`, `Failed`, `Updating` or `UpdateFailed`. \
               After `UpdateFailed` the next apply pulls the images again."))
-    .attr("progress", Attribute::computed(Type::String).doc("Progress of the snapshot, e.g. `100%`."))
-    .attr("snapshot_id", Attribute::computed(Type::String).doc("ID of the snapshot that holds the images."))
-    .attr("flash_snapshot_id", Attribute::computed(Type::String).doc("ID of the temporary local snapshot (with `flash`)."))
-    .attr("container_group_id", Attribute::computed(Type::String).doc("ID of the temporary instance that pulled the images."))
+    .attr("progress", Attribute::computed(Type::String).changed_by(REPULLED_BY).doc("Progress of the snapshot, e.g. `100%`."))
+    .attr("snapshot_id", Attribute::computed(Type::String).changed_by(REPULLED_BY).doc("ID of the snapshot that holds the images."))
+    .attr("flash_snapshot_id", Attribute::computed(Type::String).changed_by(REPULLED_BY).doc("ID of the temporary local snapshot (with `flash`)."))
+    .attr("container_group_id", Attribute::computed(Type::String).changed_by(REPULLED_BY).doc("ID of the temporary instance that pulled the images."))
     .attr("creation_time", Attribute::computed(Type::String).stable().doc("When the cache was created (UTC)."))
-    .attr("expire_date_time", Attribute::computed(Type::String).doc("When the cache expires (with `retention_days`)."))
-    .attr("last_matched_time", Attribute::computed(Type::String).doc("Last time an instance was created from this cache."))
+    .attr("expire_date_time", Attribute::computed(Type::String).changed_by(&["retention_days"]).doc("When the cache expires (with `retention_days`)."))
+    .attr("last_matched_time", Attribute::computed(Type::String).changed_by(&[]).doc("Last time an instance was created from this cache."))
     .attr("region_id", Attribute::computed(Type::String).stable().doc("Region of the cache."))
-    .attr("events", events_attribute("cache"));
+    .attr("events", events_attribute("cache").changed_by(REPULLED_BY));
 
     Schema::new(block).with_timeouts(&[
         ("create", Duration::from_secs(60 * 60)),
