@@ -234,3 +234,54 @@ fn resource_change<'a>(
         .iter()
         .find(|rc| rc["address"] == address)
 }
+
+#[test]
+fn a_create_only_value_added_later_replaces_a_created_cache_and_adopts_an_imported_one() {
+    let t = Acc::new();
+    t.apply(&image_cache(""));
+    let id = t.attr(CACHE, "id");
+
+    // On the cache Terraform created, `zone_id` null means "created without one":
+    // the API cannot change it, so setting it replaces the cache.
+    t.write_config(&image_cache(r#"  zone_id = "cn-hangzhou-g""#));
+    let actions = t.plan_actions();
+    assert_eq!(action(&actions, CACHE), ["delete", "create"]);
+
+    // Imported, the same null means "unknown": the first plan adopts in place...
+    let fresh = crate::util::Workspace::new();
+    fresh.write(
+        "main.tf",
+        &format!(
+            "{}\n{}\n{}",
+            crate::util::REQUIRED_PROVIDERS,
+            t.provider_block(),
+            image_cache(r#"  zone_id = "cn-hangzhou-g""#)
+        ),
+    );
+    fresh.terraform(&["import", "-input=false", CACHE, &id]);
+    fresh.terraform(&["plan", "-input=false", "-out=tfplan"]);
+    let plan = fresh.terraform_json(&["show", "-json", "tfplan"]);
+    let rc = resource_change(&plan, CACHE).expect("the cache is in the plan");
+    assert_eq!(rc["change"]["actions"], serde_json::json!(["update"]));
+    fresh.terraform(&["apply", "-input=false", "tfplan"]);
+    assert_eq!(t.calls("CreateImageCache"), 1);
+
+    // ...and once applied, it is a cache like any other.
+    fresh.write(
+        "main.tf",
+        &format!(
+            "{}\n{}\n{}",
+            crate::util::REQUIRED_PROVIDERS,
+            t.provider_block(),
+            image_cache("  zone_id = \"cn-hangzhou-g\"\n  annotations = \"a\"")
+        ),
+    );
+    fresh.terraform(&["plan", "-input=false", "-out=tfplan"]);
+    let plan = fresh.terraform_json(&["show", "-json", "tfplan"]);
+    let rc = resource_change(&plan, CACHE).expect("the cache is in the plan");
+    assert_eq!(
+        rc["change"]["actions"],
+        serde_json::json!(["delete", "create"])
+    );
+    t.destroy();
+}

@@ -7,7 +7,7 @@
 //! next plan proposes the change again); a failed delete keeps the prior state.
 
 use super::objects::{differs_ignoring_timeouts, finish};
-use super::{decode, encode, log_done, log_rpc, Driver, Registered};
+use super::{decode, encode, log_done, log_rpc, private, Driver, Registered};
 use crate::tf::protocol::{ApplyResourceChangeRequest, ApplyResourceChangeResponse};
 use crate::tf::schema::{Block, Presence};
 use crate::tf::{Diagnostics, Provider, Resource, Value};
@@ -38,7 +38,14 @@ impl<P: Provider> Driver<P> {
         let new_state = match (prior.is_null(), planned.is_null()) {
             (true, true) => Value::Null,
             (true, false) => self.create(r, &config, planned, diags).await,
-            (false, false) => self.update(r, prior, &config, planned, diags).await,
+            (false, false) => {
+                let state = self.update(r, prior, &config, planned, diags).await;
+                if !diags.has_errors() {
+                    // Applied: null create-only values now mean what they say.
+                    resp.private = private::clear_imported(&resp.private);
+                }
+                state
+            }
             (false, true) => self.delete(r, prior, diags).await,
         };
         resp.new_state = encode(&new_state, &r.ty, diags);
@@ -269,6 +276,22 @@ mod tests {
         let state = undv(resp.new_state.as_ref().unwrap());
         assert_eq!(state.str_attr("status"), Some("ready"));
         assert_eq!(state.str_attr("name"), Some("b"));
+    }
+
+    #[tokio::test]
+    async fn a_successful_update_clears_the_import_mark_and_a_failed_one_keeps_it() {
+        let (driver, thing) = configured().await;
+        let prior = created();
+        let mut planned = prior.clone();
+        planned.set_attr("name", "b");
+        let mut req = request(&prior, &planned, &planned);
+        req.planned_private = super::private::mark_imported(&[]);
+        thing.knobs.lock().unwrap().fail_update = true;
+        let resp = driver.apply_resource_change(req.clone()).await;
+        assert!(super::private::is_imported(&resp.private));
+        thing.knobs.lock().unwrap().fail_update = false;
+        let resp = driver.apply_resource_change(req).await;
+        assert!(!super::private::is_imported(&resp.private));
     }
 
     #[tokio::test]

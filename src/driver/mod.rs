@@ -17,6 +17,7 @@ mod check;
 mod data;
 pub mod objects;
 mod plan;
+mod private;
 mod provider;
 mod read;
 #[cfg(test)]

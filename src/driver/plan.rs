@@ -18,7 +18,7 @@
 use super::objects::{
     differs_ignoring_timeouts, instances, instances_mut, null_write_only, TIMEOUTS,
 };
-use super::{decode, encode, log_done, log_rpc, Driver};
+use super::{decode, encode, log_done, log_rpc, private, Driver};
 use crate::tf::path::AttributePath;
 use crate::tf::protocol::{PlanResourceChangeRequest, PlanResourceChangeResponse};
 use crate::tf::provider::PlanChange;
@@ -44,10 +44,13 @@ impl<P: Provider> Driver<P> {
             return resp;
         };
 
-        let (mut planned, mut requires_replace) = plan_values(&r.schema, &prior, proposed, &config);
+        let adopting = private::is_imported(&req.prior_private);
+        let (mut planned, mut requires_replace) =
+            plan_values(&r.schema, &prior, proposed, &config, adopting);
         if !planned.is_null() {
             r.imp.modify_plan(PlanChange {
                 prior: (!prior.is_null()).then_some(&prior),
+                adopting,
                 config: &config,
                 planned: &mut planned,
                 requires_replace: &mut requires_replace,
@@ -71,6 +74,7 @@ pub(super) fn plan_values(
     prior: &Value,
     proposed: Value,
     config: &Value,
+    adopting: bool,
 ) -> (Value, Vec<AttributePath>) {
     if proposed.is_null() {
         return (Value::Null, Vec::new());
@@ -96,7 +100,7 @@ pub(super) fn plan_values(
     let requires_replace = if prior.is_null() {
         Vec::new()
     } else {
-        replace_paths(block, prior, &planned)
+        replace_paths(block, prior, &planned, adopting)
     };
     (planned, requires_replace)
 }
@@ -243,45 +247,49 @@ fn carries_config(block: &Block, config: &Value, planned: &Value) -> bool {
 /// Paths whose change forces replacement: top-level attributes by name, and a
 /// nested block by its own name when a replacing attribute inside it changed
 /// (element indexes mean nothing to Terraform for sets, so the block is named).
-fn replace_paths(block: &Block, prior: &Value, planned: &Value) -> Vec<AttributePath> {
+fn replace_paths(
+    block: &Block,
+    prior: &Value,
+    planned: &Value,
+    adopting: bool,
+) -> Vec<AttributePath> {
     let mut paths = Vec::new();
     for (name, attr) in &block.attributes {
-        if replaces(attr.replace, prior.attr(name), planned.attr(name)) {
+        if replaces(attr.replace, prior.attr(name), planned.attr(name), adopting) {
             paths.push(AttributePath::root(name));
         }
     }
     for (name, nb) in &block.blocks {
-        if block_replaces(nb, prior.attr(name), planned.attr(name)) {
+        if block_replaces(nb, prior.attr(name), planned.attr(name), adopting) {
             paths.push(AttributePath::root(name));
         }
     }
     paths
 }
 
-fn replaces(replace: Replace, prior: &Value, planned: &Value) -> bool {
+fn replaces(replace: Replace, prior: &Value, planned: &Value, adopting: bool) -> bool {
     match replace {
         Replace::Never => false,
         Replace::Always => !prior.semantic_eq(planned),
-        // Filling in a value the API never returned (null after import) adopts
+        // Filling in a value the API never returned (null after an import) adopts
         // the object instead of replacing it.
-        Replace::UnlessPriorNull => !prior.is_null() && !prior.semantic_eq(planned),
+        Replace::UnlessAdopting => !(adopting && prior.is_null()) && !prior.semantic_eq(planned),
     }
 }
 
 /// True when a replacing attribute of one block instance changed.
-fn instance_replaces(block: &Block, prior: &Value, planned: &Value) -> bool {
+fn instance_replaces(block: &Block, prior: &Value, planned: &Value, adopting: bool) -> bool {
     planned.is_unknown()
-        || block
-            .attributes
-            .iter()
-            .any(|(name, attr)| replaces(attr.replace, prior.attr(name), planned.attr(name)))
+        || block.attributes.iter().any(|(name, attr)| {
+            replaces(attr.replace, prior.attr(name), planned.attr(name), adopting)
+        })
         || block
             .blocks
             .iter()
-            .any(|(name, nb)| block_replaces(nb, prior.attr(name), planned.attr(name)))
+            .any(|(name, nb)| block_replaces(nb, prior.attr(name), planned.attr(name), adopting))
 }
 
-fn block_replaces(nb: &NestedBlock, prior: &Value, planned: &Value) -> bool {
+fn block_replaces(nb: &NestedBlock, prior: &Value, planned: &Value, adopting: bool) -> bool {
     if !has_replace(&nb.block) {
         return false;
     }
@@ -290,7 +298,7 @@ fn block_replaces(nb: &NestedBlock, prior: &Value, planned: &Value) -> bool {
     }
     let none = &Value::Null;
     match nb.nesting {
-        Nesting::Single => instance_replaces(&nb.block, prior, planned),
+        Nesting::Single => instance_replaces(&nb.block, prior, planned, adopting),
         Nesting::List => {
             let (ps, ns) = (instances(nb.nesting, prior), instances(nb.nesting, planned));
             (0..ps.len().max(ns.len())).any(|i| {
@@ -298,6 +306,7 @@ fn block_replaces(nb: &NestedBlock, prior: &Value, planned: &Value) -> bool {
                     &nb.block,
                     ps.get(i).unwrap_or(none),
                     ns.get(i).unwrap_or(none),
+                    adopting,
                 )
             })
         }
@@ -306,12 +315,14 @@ fn block_replaces(nb: &NestedBlock, prior: &Value, planned: &Value) -> bool {
             // does not replace, or be replaceable-free on its own.
             let (ps, ns) = (instances(nb.nesting, prior), instances(nb.nesting, planned));
             let planned_ok = ns.iter().all(|n| {
-                ps.iter().any(|p| !instance_replaces(&nb.block, p, n))
-                    || !instance_replaces(&nb.block, none, n)
+                ps.iter()
+                    .any(|p| !instance_replaces(&nb.block, p, n, adopting))
+                    || !instance_replaces(&nb.block, none, n, adopting)
             });
             let prior_ok = ps.iter().all(|p| {
-                ns.iter().any(|n| !instance_replaces(&nb.block, p, n))
-                    || !instance_replaces(&nb.block, p, none)
+                ns.iter()
+                    .any(|n| !instance_replaces(&nb.block, p, n, adopting))
+                    || !instance_replaces(&nb.block, p, none, adopting)
             });
             !(planned_ok && prior_ok)
         }

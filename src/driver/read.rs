@@ -72,7 +72,7 @@ impl<P: Provider> Driver<P> {
                 resp.imported_resources.push(ImportedResource {
                     type_name: req.type_name.clone(),
                     state,
-                    private: Vec::new(),
+                    private: super::private::mark_imported(&[]),
                 });
             }
         }
@@ -199,6 +199,10 @@ mod tests {
         let imported = &resp.imported_resources[0];
         assert_eq!(imported.type_name, "fake_thing");
         assert_eq!(undv(&imported.state), thing(&[("id", "thing-9".into())]));
+        assert!(
+            super::super::private::is_imported(&imported.private),
+            "an imported object is marked until applied"
+        );
     }
 
     async fn upgrade(json: &str) -> crate::tf::protocol::UpgradeResourceStateResponse {

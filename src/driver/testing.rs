@@ -93,7 +93,7 @@ pub fn thing_schema() -> Schema {
         )
         .attr(
             "image",
-            a(Attribute::optional(Type::String)).replace_unless_prior_null(),
+            a(Attribute::optional(Type::String)).replace_unless_adopting(),
         )
         .attr(
             "size",

@@ -23,7 +23,7 @@ use crate::resources::common::{
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
-use crate::tf::{Attribute, AttributePath, Block, Cx, Diagnostics, Resource, Schema, Type, Value};
+use crate::tf::{Attribute, Block, Cx, Diagnostics, Resource, Schema, Type, Value};
 
 /// The resource type name.
 pub const TYPE_NAME: &str = "aliyun_ecs_image_pipeline_execution";
@@ -43,7 +43,7 @@ pub fn schema() -> Schema {
     .attr("wait_for_completion", Attribute::optional_computed(Type::Bool).default_value(true)
         .doc("Wait until the build is finished. With `false`, apply returns once the build is under way \
               (`image_id` is then filled in by later refreshes)."))
-    .attr("triggers", Attribute::optional(Type::map(Type::String)).replace_on_change()
+    .attr("triggers", Attribute::optional(Type::map(Type::String)).replace_unless_adopting()
         .doc("Arbitrary values; changing any of them starts a new build (like `terraform_data`'s `triggers_replace`)."))
     .attr("tags", tags_attribute("execution").replace_on_change())
     // What the API reports.
@@ -123,11 +123,6 @@ impl Resource<Client> for ImagePipelineExecutionResource {
     /// `wait_for_completion` is always set) adding triggers is a change and replaces.
     fn modify_plan(&self, plan: PlanChange<'_>) {
         let Some(prior) = plan.prior else { return };
-        let imported = prior.attr("wait_for_completion").is_null();
-        if imported && prior.attr("triggers").is_null() {
-            let triggers = AttributePath::root("triggers");
-            plan.requires_replace.retain(|p| *p != triggers);
-        }
         // A finished build never changes again: an in-place update (`wait_for_completion`)
         // keeps what it reported known, so nothing keyed on `image_id` sees a change.
         if TERMINAL.contains(&prior.str_attr("status").unwrap_or_default()) {
@@ -389,9 +384,8 @@ fn from_api(state: &mut Value, e: &ImagePipelineExecution) {
     for (name, value) in reported(e) {
         state.set_attr(name, value);
     }
-    // `wait_for_completion` is left as it is: null after an import, which is how
-    // `modify_plan` tells an imported build (adopted in place) from one this
-    // provider started. The plan after the import fills in the default.
+    // `wait_for_completion` is left as it is: null after an import; the plan
+    // after the import fills in the default.
     state.set_attr("tags", tags);
 }
 

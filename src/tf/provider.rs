@@ -56,6 +56,9 @@ pub enum Existence {
 pub struct PlanChange<'a> {
     /// Prior state; `None` when creating.
     pub prior: Option<&'a Value>,
+    /// The object was imported and not applied since: null values the API never
+    /// returns are unknown, not unset (see `Replace::UnlessAdopting`).
+    pub adopting: bool,
     /// The configuration.
     pub config: &'a Value,
     /// The planned state, already planned generically.

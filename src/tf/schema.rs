@@ -35,10 +35,12 @@ pub enum Replace {
     Never,
     /// Any change replaces the resource.
     Always,
-    /// A change replaces the resource, except from a null prior value. Used for
-    /// values the API never returns: after an import they are null, and filling
-    /// them in must adopt the object in place rather than replace it.
-    UnlessPriorNull,
+    /// A change replaces the resource, except filling in a null value of an
+    /// object Terraform imported and has not applied since. Used for create-only
+    /// values the API never returns: after an import they are null, and the first
+    /// plan that fills them in adopts the object in place; on an object Terraform
+    /// created, null means "not set at creation", so setting it later replaces it.
+    UnlessAdopting,
 }
 
 /// One attribute.
@@ -148,9 +150,9 @@ impl Attribute {
         self.replace = Replace::Always;
         self
     }
-    /// A change replaces the resource unless the prior value is null (adoption after import).
-    pub fn replace_unless_prior_null(mut self) -> Self {
-        self.replace = Replace::UnlessPriorNull;
+    /// A change replaces the resource, except filling in a value an import left null.
+    pub fn replace_unless_adopting(mut self) -> Self {
+        self.replace = Replace::UnlessAdopting;
         self
     }
     /// Keeps the prior computed value in plans.
@@ -198,8 +200,9 @@ impl Attribute {
         }
         match self.replace {
             Replace::Always => extra.push("Changing this replaces the resource.".into()),
-            Replace::UnlessPriorNull => extra.push(
-                "Changing this replaces the resource (setting it after an import does not).".into(),
+            Replace::UnlessAdopting => extra.push(
+                "Changing this replaces the resource (filling it in after an import does not)."
+                    .into(),
             ),
             Replace::Never => {}
         }

@@ -84,6 +84,8 @@ struct Case {
     config: Value,
     planned: Value,
     replace: &'static [&'static str],
+    /// The prior object was imported and not applied since.
+    adopting: bool,
 }
 
 fn cases() -> Vec<Case> {
@@ -111,6 +113,7 @@ fn cases() -> Vec<Case> {
                 ("rule", Value::List(vec![rule_state(80, "tcp", U)])),
             ]),
             replace: &[],
+            adopting: false,
         },
         Case {
             name: "no change: planned is prior exactly",
@@ -118,6 +121,7 @@ fn cases() -> Vec<Case> {
             config: config(),
             planned: state(),
             replace: &[],
+            adopting: false,
         },
         Case {
             name: "set in another order: no change",
@@ -131,6 +135,7 @@ fn cases() -> Vec<Case> {
             ),
             planned: state(),
             replace: &[],
+            adopting: false,
         },
         Case {
             name: "in-place update: a value changed only by `tags` stays known",
@@ -138,6 +143,7 @@ fn cases() -> Vec<Case> {
             config: with(&config(), &[("legacy", "x".into())]),
             planned: changed_state(&[("legacy", "x".into())]),
             replace: &[],
+            adopting: false,
         },
         Case {
             name: "in-place update: a change to one of its `changed_by` makes it unknown",
@@ -145,6 +151,7 @@ fn cases() -> Vec<Case> {
             config: with(&config(), &[("tags", Value::str_map([("k", "v")]))]),
             planned: changed_state(&[("tags", Value::str_map([("k", "v")])), ("revision", U)]),
             replace: &[],
+            adopting: false,
         },
         Case {
             name: "in-place update: only non-stable computed become unknown",
@@ -152,6 +159,7 @@ fn cases() -> Vec<Case> {
             config: with(&config(), &[("name", "b".into())]),
             planned: changed_state(&[("name", "b".into())]),
             replace: &[],
+            adopting: false,
         },
         Case {
             name: "replace_on_change attribute",
@@ -159,6 +167,7 @@ fn cases() -> Vec<Case> {
             config: with(&config(), &[("zone", "z2".into())]),
             planned: changed_state(&[("zone", "z2".into())]),
             replace: &["zone"],
+            adopting: false,
         },
         Case {
             name: "replace_on_change attribute removed",
@@ -166,20 +175,31 @@ fn cases() -> Vec<Case> {
             config: with(&config(), &[("zone", Value::Null)]),
             planned: changed_state(&[("zone", Value::Null)]),
             replace: &["zone"],
+            adopting: false,
         },
         Case {
-            name: "replace_unless_prior_null: adoption after import",
+            name: "replace_unless_adopting: adoption after import",
             prior: with(&state(), &[("image", Value::Null)]),
             config: config(),
             planned: changed_state(&[]),
             replace: &[],
+            adopting: true,
         },
         Case {
-            name: "replace_unless_prior_null: a real change replaces",
+            name: "replace_unless_adopting: filling in a value on a created object replaces",
+            prior: with(&state(), &[("image", Value::Null)]),
+            config: config(),
+            planned: changed_state(&[]),
+            replace: &["image"],
+            adopting: false,
+        },
+        Case {
+            name: "replace_unless_adopting: a real change replaces",
             prior: state(),
             config: with(&config(), &[("image", "img2".into())]),
             planned: changed_state(&[("image", "img2".into())]),
             replace: &["image"],
+            adopting: false,
         },
         Case {
             name: "replacing attribute in a list block names the block",
@@ -190,6 +210,7 @@ fn cases() -> Vec<Case> {
                 ("revision", U),
             ]),
             replace: &["rule"],
+            adopting: false,
         },
         Case {
             name: "non-replacing attribute in a list block",
@@ -203,6 +224,7 @@ fn cases() -> Vec<Case> {
                 ("revision", U),
             ]),
             replace: &[],
+            adopting: false,
         },
         Case {
             name: "set element added: its computed values unknown",
@@ -227,6 +249,7 @@ fn cases() -> Vec<Case> {
                 ]),
             )]),
             replace: &[],
+            adopting: false,
         },
         Case {
             name: "write-only value is planned null and is no change",
@@ -234,6 +257,7 @@ fn cases() -> Vec<Case> {
             config: with(&config(), &[("password", "pw".into())]),
             planned: state(),
             replace: &[],
+            adopting: false,
         },
         Case {
             name: "timeouts alone change nothing else",
@@ -241,6 +265,7 @@ fn cases() -> Vec<Case> {
             config: with(&config(), &[("timeouts", timeouts.clone())]),
             planned: with(&state(), &[("timeouts", timeouts)]),
             replace: &[],
+            adopting: false,
         },
         Case {
             name: "removing an optional+computed value plans its default",
@@ -248,6 +273,7 @@ fn cases() -> Vec<Case> {
             config: config(),
             planned: changed_state(&[("size", 20i64.into())]),
             replace: &[],
+            adopting: false,
         },
         Case {
             name: "unknown configuration value",
@@ -255,6 +281,7 @@ fn cases() -> Vec<Case> {
             config: with(&config(), &[("name", U)]),
             planned: changed_state(&[("name", U)]),
             replace: &[],
+            adopting: false,
         },
         Case {
             name: "destroy plans null",
@@ -262,6 +289,7 @@ fn cases() -> Vec<Case> {
             config: Value::Null,
             planned: Value::Null,
             replace: &[],
+            adopting: false,
         },
     ]
 }
@@ -271,7 +299,7 @@ fn plan_table() {
     let schema = thing_schema();
     for c in cases() {
         let proposed = proposed(&schema.block, &c.prior, &c.config);
-        let (planned, replace) = plan_values(&schema, &c.prior, proposed, &c.config);
+        let (planned, replace) = plan_values(&schema, &c.prior, proposed, &c.config, c.adopting);
         assert_eq!(planned, c.planned, "{}", c.name);
         let replace: Vec<String> = replace.iter().map(ToString::to_string).collect();
         assert_eq!(replace, c.replace, "{}", c.name);
@@ -303,7 +331,7 @@ fn set_element_pairs_with_its_own_configuration() {
             ]),
         )],
     );
-    let (planned, _) = plan_values(&schema, &state(), proposed, &config);
+    let (planned, _) = plan_values(&schema, &state(), proposed, &config, false);
     let creds = planned.attr("cred").as_list().unwrap();
     assert_eq!(creds[0].str_attr("user"), Some("u"));
     assert_eq!(creds[0].attr("token"), &U);

@@ -7,7 +7,7 @@
 //! Import ID: the cache ID, e.g. `imc-bp195erqe9o2pb09abcd`.
 //!
 //! DescribeImageCaches never returns these, so they are kept from state (null
-//! after an import; filling them in adopts the cache in place, see `Replace::UnlessPriorNull`):
+//! after an import; filling them in adopts the cache in place, see `Replace::UnlessAdopting`):
 //! `security_group_id`, `vswitch_id`, `zone_id`, `eip_instance_id`,
 //! `retention_days`, `auto_match_image_cache`, `image_registry_credential`,
 //! `acr_registry_info`, `flash`, `standard_copy_count`, `flash_copy_count`,
@@ -96,13 +96,13 @@ pub fn schema() -> Schema {
     .attr(
         "arn_service",
         Attribute::optional(Type::String)
-            .replace_unless_prior_null()
+            .replace_unless_adopting()
             .doc("ARN of the RAM role in the ECI account, for cross-account pulls."),
     )
     .attr(
         "arn_user",
         Attribute::optional(Type::String)
-            .replace_unless_prior_null()
+            .replace_unless_adopting()
             .doc("ARN of the RAM role in the ACR account, for cross-account pulls."),
     );
 
@@ -124,7 +124,7 @@ pub fn schema() -> Schema {
     .attr("vswitch_id", Attribute::required(Type::String)
         .doc("vSwitch of the temporary instance; up to 10 IDs separated by commas.")
         .validate(Matches::new("vsw-[a-z0-9]+(,vsw-[a-z0-9]+){0,9}", "one to ten vSwitch IDs such as `vsw-abc`, separated by commas")))
-    .attr("zone_id", Attribute::optional(Type::String).replace_unless_prior_null()
+    .attr("zone_id", Attribute::optional(Type::String).replace_unless_adopting()
         .doc("Zone of the temporary instance, e.g. `cn-hangzhou-g`.")
         .validate(Matches::new("[a-z]{2,}(-[a-z0-9]+)+", "a zone ID such as `cn-hangzhou-g`")))
     .attr("eip_instance_id", Attribute::optional(Type::String)
@@ -152,13 +152,13 @@ pub fn schema() -> Schema {
     .attr("elimination_strategy", Attribute::optional(Type::String)
         .doc("`LRU` lets the service delete least recently used caches when the cache quota is reached; unset: never evicted.")
         .validate(OneOf(&["LRU"])))
-    .attr("annotations", Attribute::optional(Type::String).replace_unless_prior_null()
+    .attr("annotations", Attribute::optional(Type::String).replace_unless_adopting()
         .doc("Opaque annotations passed to the service at creation."))
-    .attr("plain_http_registries", Attribute::optional(Type::set(Type::String)).replace_unless_prior_null()
+    .attr("plain_http_registries", Attribute::optional(Type::set(Type::String)).replace_unless_adopting()
         .doc("Registries to pull from over plain HTTP."))
-    .attr("insecure_registries", Attribute::optional(Type::set(Type::String)).replace_unless_prior_null()
+    .attr("insecure_registries", Attribute::optional(Type::set(Type::String)).replace_unless_adopting()
         .doc("Registries whose TLS certificates are not verified."))
-    .attr("os_type", Attribute::optional(Type::String).replace_unless_prior_null()
+    .attr("os_type", Attribute::optional(Type::String).replace_unless_adopting()
         .doc("Operating system of the images (`Windows` is an invitational preview; the API default is `Linux`).")
         .validate(OneOf(&["Linux", "Windows"])))
     .attr("tags", tags_attribute("image cache"))
