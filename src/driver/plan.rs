@@ -273,7 +273,10 @@ fn replaces(replace: Replace, prior: &Value, planned: &Value, adopting: bool) ->
         Replace::Always => !prior.semantic_eq(planned),
         // Filling in a value the API never returned (null after an import) adopts
         // the object instead of replacing it.
-        Replace::UnlessAdopting => !(adopting && prior.is_null()) && !prior.semantic_eq(planned),
+        Replace::UnlessAdopting => {
+            let adopted = adopting && prior.is_null();
+            !adopted && !prior.semantic_eq(planned)
+        }
     }
 }
 
