@@ -5,6 +5,8 @@
 
 use std::time::{Duration, Instant};
 
+use aliyun_emulator::{Config, FaultKind, FaultSettings, Handle, Timings};
+
 use crate::acc::{action, unwrap_output, Acc};
 
 const CACHE: &str = "aliyun_eci_image_cache.c";
@@ -284,4 +286,84 @@ fn a_create_only_value_added_later_replaces_a_created_cache_and_adopts_an_import
         serde_json::json!(["delete", "create"])
     );
     t.destroy();
+}
+
+/// Turns on an outage of `action` (every call answers 503 ServiceUnavailable)
+/// once `started` returns true, for `length`; then the API answers again.
+fn outage_of(
+    emu: &Handle,
+    action: &str,
+    length: Duration,
+    started: impl Fn(&Handle) -> bool,
+) -> Duration {
+    let begin = Instant::now();
+    while !started(emu) {
+        assert!(
+            begin.elapsed() < Duration::from_secs(120),
+            "the outage never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    emu.set_fault_settings(&FaultSettings {
+        rate: 1.0,
+        actions: vec![action.to_string()],
+        kinds: vec![FaultKind::Unavailable],
+        after_ratio: Some(0.0),
+        ..Default::default()
+    });
+    let from = Instant::now();
+    std::thread::sleep(length);
+    emu.set_fault_settings(&FaultSettings::default());
+    from.elapsed()
+}
+
+#[test]
+fn a_45s_outage_during_the_create_wait_ends_in_a_created_untainted_cache() {
+    let t = Acc::with_config(Config {
+        timings: Timings {
+            image_cache_creating: Duration::from_secs(5),
+            ..Timings::zero()
+        },
+        ..Config::for_tests()
+    });
+    let config = image_cache("");
+    t.write_config(&config);
+    let outage = std::thread::scope(|s| {
+        let outage = s.spawn(|| {
+            outage_of(
+                &t.emu,
+                "DescribeImageCaches",
+                Duration::from_secs(45),
+                |e| e.calls("CreateImageCache") >= 1,
+            )
+        });
+        // Default timeouts (create: 1h).
+        t.ws.terraform(&["apply", "-input=false", "-auto-approve", "-no-color"]);
+        outage.join().expect("the outage thread")
+    });
+    assert!(outage >= Duration::from_secs(45));
+    assert!(!t.tainted(CACHE), "the cache is tainted after an outage");
+    assert_eq!(t.attr(CACHE, "status"), "Ready");
+    assert_eq!(t.calls("CreateImageCache"), 1);
+    let faulted = t.emu.call_counts();
+    assert!(
+        faulted.received["DescribeImageCaches"] > 10,
+        "the wait kept checking through the outage: {faulted:?}"
+    );
+    t.expect_empty_plan(&[]);
+
+    // The same outage during a destroy: the delete call succeeds, the wait for
+    // the cache to disappear rides through.
+    std::thread::scope(|s| {
+        let outage = s.spawn(|| {
+            outage_of(
+                &t.emu,
+                "DescribeImageCaches",
+                Duration::from_secs(45),
+                |e| e.calls("DeleteImageCache") >= 1,
+            )
+        });
+        t.destroy();
+        outage.join().expect("the outage thread")
+    });
 }

@@ -103,7 +103,7 @@ pub use config::{
     Config, Outcome, OutcomeRule, PipelineOutcome, RuleKind, RuleOn, TemplateSeed, Timings,
 };
 pub use error::EmuError;
-pub use faults::{Fault, FaultKind, FaultPhase, ScriptedFault};
+pub use faults::{Fault, FaultKind, FaultPhase, FaultSettings, ScriptedFault};
 pub use server::{CallCounts, LogEntry};
 
 use server::Shared;
@@ -219,6 +219,13 @@ impl Handle {
     /// Change the random fault rate and seed (restarts the sequence).
     pub fn set_faults(&self, rate: f64, seed: u64) {
         self.shared.lock().faults.set(rate, seed);
+    }
+
+    /// Replace every random-fault setting at once: rate, seed, actions, kinds and
+    /// the share of faults that strike after processing (e.g. an outage of one
+    /// action: rate 1, that action, `Unavailable` only).
+    pub fn set_fault_settings(&self, settings: &FaultSettings) {
+        self.shared.lock().faults.apply(settings);
     }
 
     /// Restrict random faults to these actions (empty = all).

@@ -170,6 +170,29 @@ pub fn api_error(diags: &mut Diagnostics, summary: impl Into<String>, e: &ApiErr
     diags.error(summary, detail);
 }
 
+/// Adds the error for a failed create call. When the request may have reached the
+/// cloud (no answer, a server error, the deadline or Ctrl-C in the middle), the
+/// outcome is unknown: the call's `ClientToken` made its retries safe, but a later
+/// apply sends a new one, so the error says to look for the object first.
+pub fn create_error(diags: &mut Diagnostics, what: &str, name: Option<&str>, e: &ApiError) {
+    let ambiguous = e.is_unreachable()
+        || e.is_deadline_exceeded()
+        || e.is_cancelled()
+        || e.http_status().is_some_and(|s| s >= 500);
+    if !ambiguous {
+        return api_error(diags, format!("Could not create the {what}"), e);
+    }
+    let named = name.map(|n| format!(" named {n:?}")).unwrap_or_default();
+    diags.error(
+        format!("The {what} may have been created: the outcome is unknown"),
+        format!(
+            "{e}\n\nThe request may have reached Alibaba Cloud before the answer was lost. \
+             If a {what}{named} now exists, it is not in the Terraform state: delete it, or import it \
+             with `terraform import`, before applying again (a new apply would create another one)."
+        ),
+    );
+}
+
 /// Tags of a `tags` map attribute, sorted by key.
 pub fn tags_from(v: &Value) -> Vec<Tag> {
     v.as_map()

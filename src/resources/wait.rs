@@ -56,6 +56,8 @@ pub enum WaitError<E> {
         after: Option<Duration>,
         /// Last status seen.
         status: String,
+        /// The last check's error, when checks were failing at the end (an outage).
+        last_error: Option<String>,
     },
     /// Terraform asked the provider to stop (Ctrl-C).
     Stopped {
@@ -84,17 +86,23 @@ impl<E: fmt::Display> fmt::Display for WaitError<E> {
                 )
             }
             WaitError::Timeout {
-                after: Some(d),
+                after,
                 status,
-            } => write!(
-                f,
-                "timed out after {} (the timeout from `timeouts`); last status: {status}",
-                crate::tf::schema::format_duration(*d)
-            ),
-            WaitError::Timeout {
-                after: None,
-                status,
-            } => write!(f, "timed out; last status: {status}"),
+                last_error,
+            } => {
+                match after {
+                    Some(d) => write!(
+                        f,
+                        "timed out after {} (the timeout from `timeouts`); last status: {status}",
+                        crate::tf::schema::format_duration(*d)
+                    )?,
+                    None => write!(f, "timed out; last status: {status}")?,
+                }
+                match last_error {
+                    Some(e) => write!(f, "; the last checks failed: {e}"),
+                    None => Ok(()),
+                }
+            }
             WaitError::Stopped { status } => {
                 write!(
                     f,
@@ -107,46 +115,74 @@ impl<E: fmt::Display> fmt::Display for WaitError<E> {
     }
 }
 
+/// An error a check may fail with: transient ones (throttling, server errors, no
+/// answer) do not end a wait that has a deadline.
+pub trait CheckError: fmt::Display {
+    /// True when trying again later may succeed.
+    fn is_transient(&self) -> bool;
+}
+
+impl CheckError for crate::aliyun::ApiError {
+    fn is_transient(&self) -> bool {
+        crate::aliyun::retry::classify(self).is_some()
+    }
+}
+
 /// Checks with `poll` until it returns [`Poll::Done`], a failure, the deadline or a stop.
+///
+/// One check is one API call with its own retries (about half a minute of them).
+/// An outage can last longer, so a check that still fails with a transient error
+/// does not end a wait that has a deadline: the wait goes on polling, and only the
+/// operation's deadline ends it, naming the last status and the last error. A wait
+/// without a deadline fails on such an error, so it can never poll forever.
 pub async fn until<C, T, E, F, Fut>(cx: &Cx<C>, mut poll: F) -> Result<T, WaitError<E>>
 where
+    E: CheckError,
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Poll<T>, E>>,
 {
     let mut interval = FIRST_INTERVAL;
     let mut last_status = String::from("(not yet checked)");
+    let mut last_error: Option<String> = None;
     let expired = || cx.deadline.is_some_and(|d| Instant::now() >= d);
+    let timeout = |status: String, last_error: Option<String>| WaitError::Timeout {
+        after: cx.timeout,
+        status,
+        last_error,
+    };
     loop {
         // The checks share the operation's deadline, so a check made at or after it
         // could only fail with the client's "deadline exceeded": end the wait here and
         // say what it was waiting for instead.
         if expired() {
-            return Err(WaitError::Timeout {
-                after: cx.timeout,
-                status: last_status,
-            });
+            return Err(timeout(last_status, last_error));
         }
         let check = tokio::select! {
             biased;
             _ = cx.cancel.cancelled() => return Err(WaitError::Stopped { status: last_status }),
             r = poll() => r,
         };
-        let check = match check {
+        match check {
             // A check cut short by the deadline (a slow answer, or retries of a
             // throttled one) is the wait timing out, not an API failure.
-            Err(_) if expired() => {
-                return Err(WaitError::Timeout {
-                    after: cx.timeout,
-                    status: last_status,
-                })
+            Err(e) if expired() => {
+                let error = last_error.or_else(|| e.is_transient().then(|| e.to_string()));
+                return Err(timeout(last_status, error));
             }
-            other => other,
-        };
-        match check.map_err(WaitError::Api)? {
-            Poll::Done(t) => return Ok(t),
-            Poll::Failed { status, detail } => return Err(WaitError::Failed { status, detail }),
-            Poll::Gone => return Err(WaitError::Gone),
-            Poll::Pending(status) => last_status = status,
+            Err(e) if e.is_transient() && cx.deadline.is_some() => {
+                log::warn!("a status check failed, still waiting: {e}");
+                last_error = Some(e.to_string());
+            }
+            Err(e) => return Err(WaitError::Api(e)),
+            Ok(Poll::Done(t)) => return Ok(t),
+            Ok(Poll::Failed { status, detail }) => {
+                return Err(WaitError::Failed { status, detail })
+            }
+            Ok(Poll::Gone) => return Err(WaitError::Gone),
+            Ok(Poll::Pending(status)) => {
+                last_status = status;
+                last_error = None;
+            }
         }
         let mut sleep_for = interval;
         if let Some(deadline) = cx.deadline {
@@ -159,13 +195,42 @@ where
         }
         // The sleep is cut short at the deadline: a check now could only fail with
         // the API's "deadline exceeded", which hides the status the wait was stuck in.
-        if cx.deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(WaitError::Timeout {
-                after: cx.timeout,
-                status: last_status,
-            });
+        if expired() {
+            return Err(timeout(last_status, last_error));
         }
         interval = interval.mul_f64(GROWTH).min(MAX_INTERVAL);
+    }
+}
+
+/// Reports a wait that followed a successful API call (create, update, delete)
+/// and did not reach its goal. What is known comes first: the call succeeded and
+/// the object is `id`; then why the wait ended. `object` is e.g. "Image cache",
+/// `done` what the call did ("created"), `goal` what the wait waited for
+/// ("status Ready").
+pub fn report<E: fmt::Display>(
+    diags: &mut crate::tf::Diagnostics,
+    object: &str,
+    id: &str,
+    done: &str,
+    goal: &str,
+    e: &WaitError<E>,
+) {
+    match e {
+        WaitError::Api(err) => diags.error(
+            format!("{object} {id} was {done}, but its status could not be read"),
+            format!(
+                "{object} {done} as {id}; its status could not be read: {err}. \
+                 Run `terraform apply` again once the API answers: the object is kept in the state."
+            ),
+        ),
+        WaitError::Timeout { .. } => diags.error(
+            format!("{object} {id} was {done}, but did not reach {goal} in time"),
+            format!("{object} {done} as {id}; waiting for {goal}: {e}."),
+        ),
+        _ => diags.error(
+            format!("{object} {id} was not {done}"),
+            format!("Waiting for {goal}: {e}."),
+        ),
     }
 }
 
@@ -187,6 +252,7 @@ pub async fn until_status<C, T, E, F, Fut>(
     failed: &[&str],
 ) -> Result<T, WaitError<E>>
 where
+    E: CheckError,
     T: Watched,
     F: Fn() -> Fut,
     Fut: Future<Output = Result<Option<T>, E>>,
@@ -211,6 +277,7 @@ where
 /// Checks with `describe` until the object is gone.
 pub async fn until_gone<C, T, E, F, Fut>(cx: &Cx<C>, describe: F) -> Result<(), WaitError<E>>
 where
+    E: CheckError,
     T: Watched,
     F: Fn() -> Fut,
     Fut: Future<Output = Result<Option<T>, E>>,
@@ -232,6 +299,13 @@ mod tests {
     use super::*;
     use std::sync::Arc;
     use tokio_util::sync::CancellationToken;
+
+    /// Test errors: transient when they say so.
+    impl CheckError for String {
+        fn is_transient(&self) -> bool {
+            self.starts_with("transient")
+        }
+    }
 
     fn cx(timeout: Option<Duration>) -> Cx<()> {
         Cx {
@@ -308,6 +382,58 @@ mod tests {
             "timed out after 5s (the timeout from `timeouts`); last status: Creating"
         );
         assert_eq!(calls, 4, "no check is made once the deadline has passed");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_outage_longer_than_one_check_does_not_end_a_wait_with_a_deadline() {
+        let start = Instant::now();
+        let outage = Duration::from_secs(45);
+        let r: Result<u32, WaitError<String>> = until(&cx(Some(Duration::from_secs(3600))), || {
+            let down = start.elapsed() < outage;
+            async move {
+                // Each failed check stands for a call whose retries took 20 s.
+                if down {
+                    tokio::time::sleep(Duration::from_secs(20)).await;
+                    Err("transient: ServiceUnavailable".to_string())
+                } else {
+                    Ok(Poll::Done(1))
+                }
+            }
+        })
+        .await;
+        assert_eq!(r.unwrap(), 1);
+        assert!(start.elapsed() >= outage);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_outage_until_the_deadline_is_a_timeout_naming_the_last_error() {
+        let r: Result<(), WaitError<String>> =
+            until(&cx(Some(Duration::from_secs(60))), || async {
+                tokio::time::sleep(Duration::from_secs(7)).await;
+                Err("transient: connection refused".to_string())
+            })
+            .await;
+        let e = r.unwrap_err().to_string();
+        assert!(e.starts_with("timed out after 1m"), "{e}");
+        assert!(
+            e.ends_with("the last checks failed: transient: connection refused"),
+            "{e}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_deadline_or_with_a_lasting_error_a_failed_check_ends_the_wait() {
+        let r: Result<(), WaitError<String>> = until(&cx(None), || async {
+            Err("transient: ServiceUnavailable".to_string())
+        })
+        .await;
+        assert!(matches!(r, Err(WaitError::Api(_))));
+        let r: Result<(), WaitError<String>> =
+            until(&cx(Some(Duration::from_secs(60))), || async {
+                Err("Forbidden.RAM".to_string())
+            })
+            .await;
+        assert!(matches!(r, Err(WaitError::Api(e)) if e == "Forbidden.RAM"));
     }
 
     #[tokio::test(start_paused = true)]

@@ -20,8 +20,8 @@ use std::time::Duration;
 use crate::aliyun::eci::{DataCache, DeleteDataCacheRequest, ResourceType};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
-    api_cx, api_error, apply_tag_changes, event_messages, events_attribute, id_with_prefix,
-    tags_attribute,
+    api_cx, api_error, apply_tag_changes, create_error, event_messages, events_attribute,
+    id_with_prefix, tags_attribute,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
@@ -200,7 +200,7 @@ impl Resource<Client> for DataCacheResource {
             .await
         {
             Ok(created) => created.data_cache_id,
-            Err(e) => return api_error(diags, "Could not create the data cache", &e),
+            Err(e) => return create_error(diags, "data cache", state.str_attr("path"), &e),
         };
         // Recorded at once: from here on an error keeps the cache in state (tainted), never orphaned.
         state.set_attr("id", id.as_str());
@@ -208,10 +208,7 @@ impl Resource<Client> for DataCacheResource {
             Ok(cache) => from_api(state, &cache),
             Err(e) => {
                 refresh_best_effort(cx, &id, state).await;
-                diags.error(
-                    format!("Data cache {id} was not created"),
-                    format!("Waiting for status Available: {e}."),
-                );
+                wait::report(diags, "Data cache", &id, "created", "status Available", &e);
             }
         }
     }
@@ -299,10 +296,7 @@ impl Resource<Client> for DataCacheResource {
             };
             return match done {
                 Ok(cache) => from_api(state, &cache),
-                Err(e) => diags.error(
-                    format!("Data cache {id} was not updated"),
-                    format!("Waiting for status Available: {e}."),
-                ),
+                Err(e) => wait::report(diags, "Data cache", &id, "updated", "status Available", &e),
             };
         }
         match cx.client.describe_data_cache(&id, &api).await {
@@ -344,10 +338,7 @@ impl Resource<Client> for DataCacheResource {
             Err(e) => return api_error(diags, format!("Could not delete data cache {id}"), &e),
         }
         if let Err(e) = wait::until_gone(cx, || cx.client.describe_data_cache(&id, &api)).await {
-            diags.error(
-                format!("Data cache {id} was not deleted"),
-                format!("Waiting for it to disappear: {e}."),
-            );
+            wait::report(diags, "Data cache", &id, "deleted", "it to disappear", &e);
         }
     }
 }

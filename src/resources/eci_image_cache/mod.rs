@@ -20,8 +20,8 @@ use std::time::Duration;
 use crate::aliyun::eci::{DeleteImageCacheRequest, ImageCache, ResourceType};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
-    api_cx, api_error, apply_tag_changes, event_messages, events_attribute, id_with_prefix,
-    plan_computed_unknown, tags_attribute,
+    api_cx, api_error, apply_tag_changes, create_error, event_messages, events_attribute,
+    id_with_prefix, plan_computed_unknown, tags_attribute,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
@@ -271,7 +271,9 @@ impl Resource<Client> for ImageCacheResource {
             .await
         {
             Ok(created) => created.image_cache_id,
-            Err(e) => return api_error(diags, "Could not create the image cache", &e),
+            Err(e) => {
+                return create_error(diags, "image cache", state.str_attr("image_cache_name"), &e)
+            }
         };
         // Recorded at once: from here on an error keeps the cache in state (tainted), never orphaned.
         state.set_attr("id", id.as_str());
@@ -279,10 +281,7 @@ impl Resource<Client> for ImageCacheResource {
             Ok(cache) => from_api(state, &cache),
             Err(e) => {
                 refresh_best_effort(cx, &id, state).await;
-                diags.error(
-                    format!("Image cache {id} was not created"),
-                    format!("Waiting for status Ready: {e}."),
-                );
+                wait::report(diags, "Image cache", &id, "created", "status Ready", &e);
             }
         }
     }
@@ -357,10 +356,7 @@ impl Resource<Client> for ImageCacheResource {
             // so it is not described once more.
             return match wait_until_ready(cx, &id).await {
                 Ok(cache) => from_api(state, &cache),
-                Err(e) => diags.error(
-                    format!("Image cache {id} was not updated"),
-                    format!("Waiting for status Ready: {e}."),
-                ),
+                Err(e) => wait::report(diags, "Image cache", &id, "updated", "status Ready", &e),
             };
         }
         match cx.client.describe_image_cache(&id, &api).await {
@@ -401,10 +397,7 @@ impl Resource<Client> for ImageCacheResource {
             Err(e) => return api_error(diags, format!("Could not delete image cache {id}"), &e),
         }
         if let Err(e) = wait::until_gone(cx, || cx.client.describe_image_cache(&id, &api)).await {
-            diags.error(
-                format!("Image cache {id} was not deleted"),
-                format!("Waiting for it to disappear: {e}."),
-            );
+            wait::report(diags, "Image cache", &id, "deleted", "it to disappear", &e);
         }
     }
 }
