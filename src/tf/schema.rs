@@ -429,7 +429,9 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 /// Formats a duration the way users write it (`60m`, `30s`).
 pub fn format_duration(d: Duration) -> String {
     let s = d.as_secs();
-    if s > 0 && s.is_multiple_of(3600) {
+    if d.subsec_millis() != 0 {
+        format!("{}ms", d.as_millis())
+    } else if s > 0 && s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
     } else if s > 0 && s.is_multiple_of(60) {
         format!("{}m", s / 60)
@@ -453,6 +455,8 @@ mod tests {
         assert_eq!(parse_duration("99999999999999999999999h"), None);
         assert_eq!(parse_duration("."), None);
         assert_eq!(format_duration(Duration::from_secs(3600)), "1h");
+        assert_eq!(format_duration(Duration::from_millis(500)), "500ms");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1500ms");
         assert_eq!(format_duration(Duration::from_secs(600)), "10m");
     }
 

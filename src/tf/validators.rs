@@ -141,11 +141,12 @@ impl Validator for Matches {
 pub struct DurationString;
 impl Validator for DurationString {
     fn description(&self) -> String {
-        "Must be a duration such as `30s`, `10m` or `1h30m`.".into()
+        "Must be a duration longer than zero such as `30s`, `10m` or `1h30m`.".into()
     }
     fn validate(&self, path: &AttributePath, v: &Value, diags: &mut Diagnostics) {
         if let Some(s) = v.as_str() {
-            if crate::tf::schema::parse_duration(s).is_none() {
+            // A zero timeout would fail every operation before its first call.
+            if crate::tf::schema::parse_duration(s).is_none_or(|d| d.is_zero()) {
                 invalid(
                     diags,
                     path,

@@ -262,7 +262,7 @@ fn keep_equivalent_images(prior: &Value, api: &[String]) -> Value {
 
 /// The canonical form of an image reference: registry `docker.io`, namespace
 /// `library` for official images, tag `latest` when neither tag nor digest is given.
-fn normalize_image(image: &str) -> String {
+pub(super) fn normalize_image(image: &str) -> String {
     let (name, suffix) = match image.split_once('@') {
         Some((n, digest)) => (n.to_string(), format!("@{digest}")),
         None => {
@@ -280,7 +280,18 @@ fn normalize_image(image: &str) -> String {
     let has_registry =
         name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
     let full = if has_registry {
-        name
+        // Docker Hub's other names.
+        match name.split_once('/') {
+            Some(("docker.io" | "index.docker.io" | "registry-1.docker.io", rest))
+                if rest.contains('/') =>
+            {
+                format!("docker.io/{rest}")
+            }
+            Some(("docker.io" | "index.docker.io" | "registry-1.docker.io", rest)) => {
+                format!("docker.io/library/{rest}")
+            }
+            _ => name,
+        }
     } else if name.contains('/') {
         format!("docker.io/{name}")
     } else {
@@ -292,6 +303,25 @@ fn normalize_image(image: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docker_hub_has_several_names() {
+        for same in [
+            "nginx:1.25",
+            "library/nginx:1.25",
+            "docker.io/nginx:1.25",
+            "docker.io/library/nginx:1.25",
+            "index.docker.io/library/nginx:1.25",
+            "registry-1.docker.io/nginx:1.25",
+        ] {
+            assert_eq!(
+                normalize_image(same),
+                "docker.io/library/nginx:1.25",
+                "{same}"
+            );
+        }
+        assert_ne!(normalize_image("nginx:1.25"), normalize_image("nginx:1.26"));
+    }
 
     #[test]
     fn image_normalisation() {

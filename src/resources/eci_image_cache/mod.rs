@@ -25,7 +25,9 @@ use crate::resources::common::{
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
-use crate::tf::validators::{Each, IntBetween, Matches, OneOf, SizeBetween, StringLength};
+use crate::tf::validators::{
+    Each, IntBetween, Matches, OneOf, SizeBetween, StringLength, Validator,
+};
 use crate::tf::{
     Attribute, AttributePath, Block, Cx, Diagnostics, Nesting, Resource, Schema, Type, Value,
 };
@@ -117,7 +119,8 @@ pub fn schema() -> Schema {
         .doc("Container images to cache, as full references such as `nginx:1.25` or \
               `registry.example.com/team/app:v1`. The order does not matter.")
         .validate(SizeBetween(1, 100))
-        .validate(Each(StringLength(1, 1024))))
+        .validate(Each(StringLength(1, 1024)))
+        .validate(DistinctImages))
     .attr("security_group_id", Attribute::required(Type::String)
         .doc("Security group of the temporary instance that pulls the images.")
         .validate(id_with_prefix("sg-", "a security group ID such as `sg-abc`")))
@@ -183,6 +186,40 @@ pub fn schema() -> Schema {
         ("update", Duration::from_secs(60 * 60)),
         ("delete", Duration::from_secs(20 * 60)),
     ])
+}
+
+/// No two entries of `images` name the same image: the API stores one of them,
+/// so the cache could never match a configuration listing both.
+struct DistinctImages;
+
+impl Validator for DistinctImages {
+    fn description(&self) -> String {
+        "Two spellings of one image (`nginx`, `nginx:latest`, `docker.io/library/nginx:latest`) \
+         may not both be listed."
+            .into()
+    }
+
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        let mut seen: Vec<(String, &str)> = Vec::new();
+        for image in value
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Value::as_str)
+        {
+            let canonical = mapping::normalize_image(image);
+            match seen.iter().find(|(c, _)| *c == canonical) {
+                Some((_, first)) => diags.error_at(
+                    path.clone(),
+                    "The same image twice",
+                    format!(
+                        "{first:?} and {image:?} name the same image ({canonical}). List it once."
+                    ),
+                ),
+                None => seen.push((canonical, image)),
+            }
+        }
+    }
 }
 
 /// Statuses in which the cache can be updated or deleted.
