@@ -367,3 +367,41 @@ fn a_45s_outage_during_the_create_wait_ends_in_a_created_untainted_cache() {
         outage.join().expect("the outage thread")
     });
 }
+
+#[test]
+fn system_tags_the_cloud_adds_are_not_planned_for_removal() {
+    let t = Acc::new();
+    let config = image_cache(r#"  tags = { team = "web" }"#);
+    t.apply(&config);
+    let id = t.attr(CACHE, "id");
+    // The real API may return tags its services own (`acs:*`, `aliyun*`).
+    assert!(t.emu.patch_object(
+        &id,
+        serde_json::json!({ "Tags": [
+            { "Key": "team", "Value": "web" },
+            { "Key": "acs:rm:rgId", "Value": "rg-acc" },
+            { "Key": "aliyun-created-by", "Value": "eci" }
+        ]})
+    ));
+    t.expect_empty_plan(&[]);
+    assert_eq!(t.calls("UntagResources"), 0);
+    t.destroy();
+}
+
+#[test]
+fn a_cache_that_became_failed_is_a_warning_at_every_plan() {
+    let t = Acc::new();
+    t.apply(&image_cache(""));
+    let id = t.attr(CACHE, "id");
+    assert!(t
+        .emu
+        .patch_object(&id, serde_json::json!({ "Status": "Failed" })));
+    let out = t.ws.terraform(&["plan", "-input=false", "-no-color"]);
+    let text = unwrap_output(&out);
+    assert!(
+        text.contains(&format!("Warning: Image cache {id} failed"))
+            && text.contains("apply -replace"),
+        "{text}"
+    );
+    t.destroy();
+}

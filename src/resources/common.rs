@@ -193,6 +193,23 @@ pub fn create_error(diags: &mut Diagnostics, what: &str, name: Option<&str>, e: 
     );
 }
 
+/// Warns, at every refresh, about a cache whose status is Failed: nothing in the
+/// configuration differs, so without it the plan would say "No changes" about a
+/// cache no instance can use.
+pub fn warn_failed_cache(diags: &mut Diagnostics, object: &str, id: &str, events: &[Event]) {
+    let said = match event_messages(events) {
+        m if m.is_empty() => String::new(),
+        m => format!(" The service said: {m}"),
+    };
+    diags.warn(
+        format!("{object} {id} failed"),
+        format!(
+            "Its status is Failed: it holds no usable data.{said}\n\nReplace it \
+             (`terraform apply -replace=ADDRESS`)."
+        ),
+    );
+}
+
 /// Tags of a `tags` map attribute, sorted by key.
 pub fn tags_from(v: &Value) -> Vec<Tag> {
     v.as_map()
@@ -204,10 +221,18 @@ pub fn tags_from(v: &Value) -> Vec<Tag> {
         .unwrap_or_default()
 }
 
-/// The `tags` attribute from what the API returned. No tags reads as null unless
-/// the prior value was an explicit empty map, so `tags = {}` and no `tags` both
-/// plan empty.
+/// Whether the cloud itself owns a tag: keys starting with `acs:` or `aliyun` are
+/// reserved (users cannot set them, see [`TagRules`]), and services add them on
+/// their own. They are never shown as the user's tags, so they never plan a removal.
+pub fn is_system_tag(key: &str) -> bool {
+    key.starts_with("acs:") || key.to_ascii_lowercase().starts_with("aliyun")
+}
+
+/// The `tags` attribute from what the API returned, without system tags. No tags
+/// reads as null unless the prior value was an explicit empty map, so `tags = {}`
+/// and no `tags` both plan empty.
 pub fn tags_value(tags: &[Tag], prior: &Value) -> Value {
+    let tags: Vec<&Tag> = tags.iter().filter(|t| !is_system_tag(&t.key)).collect();
     if tags.is_empty() {
         return match prior {
             Value::Map(m) if m.is_empty() => prior.clone(),
@@ -412,6 +437,20 @@ mod tests {
             &mut d,
         );
         d
+    }
+
+    #[test]
+    fn system_tags_are_not_the_users() {
+        let api = [
+            Tag::new("team", "ml"),
+            Tag::new("acs:rm:rgId", "rg-1"),
+            Tag::new("aliyun:created-by", "eci"),
+        ];
+        assert_eq!(
+            tags_value(&api, &Value::Null),
+            Value::str_map([("team", "ml")])
+        );
+        assert_eq!(tags_value(&api[1..], &Value::Null), Value::Null);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::aliyun::eci::{DataCache, DeleteDataCacheRequest, ResourceType};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
     api_cx, api_error, apply_tag_changes, create_error, event_messages, events_attribute,
-    id_with_prefix, tags_attribute,
+    id_with_prefix, tags_attribute, warn_failed_cache,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
@@ -373,10 +373,7 @@ fn warn_if_failed(cache: &DataCache, diags: &mut Diagnostics) {
                  or size to try again, or replace the cache (`terraform apply -replace=...`)."
             ),
         ),
-        "Failed" => diags.warn(
-            format!("Data cache {id} failed"),
-            format!("Its status is Failed: it holds no usable data.{said}\n\nReplace it (`terraform apply -replace=...`)."),
-        ),
+        "Failed" => warn_failed_cache(diags, "Data cache", id, &cache.events),
         _ => {}
     }
 }

@@ -21,7 +21,7 @@ use crate::aliyun::eci::{DeleteImageCacheRequest, ImageCache, ResourceType};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
     api_cx, api_error, apply_tag_changes, create_error, event_messages, events_attribute,
-    id_with_prefix, plan_computed_unknown, tags_attribute,
+    id_with_prefix, plan_computed_unknown, tags_attribute, warn_failed_cache,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
@@ -329,6 +329,9 @@ impl Resource<Client> for ImageCacheResource {
         };
         match cx.client.describe_image_cache(&id, &api_cx(cx)).await {
             Ok(Some(cache)) => {
+                if cache.status == "Failed" {
+                    warn_failed_cache(diags, "Image cache", &id, &cache.events);
+                }
                 from_api(state, &cache);
                 Existence::Exists
             }
