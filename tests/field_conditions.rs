@@ -405,3 +405,77 @@ fn a_cache_that_became_failed_is_a_warning_at_every_plan() {
     );
     t.destroy();
 }
+
+/// Processes whose parent is `parent` and whose name starts with `name`.
+#[cfg(target_os = "linux")]
+fn children_named(parent: u32, name: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid ...": comm may hold spaces, so split at the last ')'.
+        let Some((head, tail)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let comm = head.split_once('(').map(|(_, c)| c).unwrap_or_default();
+        let ppid = tail
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(parent) && name.starts_with(comm) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_provider_exits_when_terraform_is_killed() {
+    use std::process::Stdio;
+    let t = Acc::with_config(Config {
+        timings: Timings {
+            image_cache_creating: Duration::from_secs(600),
+            ..Timings::zero()
+        },
+        ..Config::for_tests()
+    });
+    t.write_config(&image_cache(""));
+    let mut terraform =
+        t.ws.command(&["apply", "-input=false", "-auto-approve", "-no-color"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start terraform");
+    let start = Instant::now();
+    while t.calls("DescribeImageCaches") < 1 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the apply never reached the wait"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The kernel truncates process names to 15 bytes.
+    let providers = children_named(terraform.id(), "terraform-provider-aliyun");
+    assert_eq!(providers.len(), 1, "one provider process under terraform");
+    let provider = providers[0];
+    terraform.kill().expect("kill -9 terraform");
+    terraform.wait().expect("reap terraform");
+    let killed = Instant::now();
+    while std::path::Path::new(&format!("/proc/{provider}/stat")).exists()
+        && !std::fs::read_to_string(format!("/proc/{provider}/stat"))
+            .unwrap_or_default()
+            .contains(") Z ")
+    {
+        assert!(
+            killed.elapsed() < Duration::from_secs(10),
+            "the provider (pid {provider}) still runs {:?} after terraform was killed",
+            killed.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

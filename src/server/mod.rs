@@ -153,6 +153,7 @@ async fn serve_plugin(
     );
 
     let shutdown = CancellationToken::new();
+    watch_parent(shutdown.clone());
     let router = router(provider, Controller::new(Some(shutdown.clone())));
     let serve = async {
         match tls {
@@ -180,6 +181,34 @@ async fn serve_plugin(
     }
     ::log::debug!("shut down after {:?}", started.elapsed());
     Ok(())
+}
+
+/// Shuts the server down once the process that started it is gone. Terraform
+/// normally ends its plugins with `Shutdown`, but a `kill -9` (a CI runner timing
+/// out a job, an OOM kill) leaves them running, each holding a port and maybe an
+/// API wait of an hour: on Unix the orphan is re-parented, which this notices
+/// within a second.
+fn watch_parent(shutdown: CancellationToken) {
+    #[cfg(unix)]
+    {
+        let parent = std::os::unix::process::parent_id();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    _ = tick.tick() => {}
+                }
+                if std::os::unix::process::parent_id() != parent {
+                    ::log::warn!("Terraform (process {parent}) is gone; shutting down");
+                    shutdown.cancel();
+                    return;
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = shutdown;
 }
 
 /// Debug mode: plaintext on loopback, reattach instructions on stdout, serve until
