@@ -479,3 +479,21 @@ fn the_provider_exits_when_terraform_is_killed() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn an_invalid_import_id_is_refused_with_an_example_and_no_call() {
+    let t = Acc::new();
+    t.write_config(&image_cache(""));
+    let out =
+        t.ws.terraform_fails(&["import", "-input=false", "-no-color", CACHE, "web"]);
+    let text = unwrap_output(&out);
+    assert!(
+        text.contains("Invalid import ID") && text.contains("imc-bp195erqe9o2pb09abcd"),
+        "{text}"
+    );
+    assert!(
+        t.call_counts().is_empty(),
+        "no API call: {:?}",
+        t.call_counts()
+    );
+}

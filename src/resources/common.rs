@@ -210,6 +210,35 @@ pub fn warn_failed_cache(diags: &mut Diagnostics, object: &str, id: &str, events
     );
 }
 
+/// The import hook of a resource whose IDs are `prefix` followed by lowercase
+/// letters and digits: anything else is refused with an example, before any API
+/// call (the object could only be "not found", which says less).
+pub fn import_id(
+    id: &str,
+    prefix: &str,
+    example: &str,
+    listing: &str,
+    state: &mut Value,
+    diags: &mut Diagnostics,
+) {
+    let rest = id.strip_prefix(prefix).unwrap_or_default();
+    let well_formed = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if well_formed {
+        state.set_attr("id", id);
+    } else {
+        diags.error(
+            "Invalid import ID",
+            format!(
+                "{id:?} is not an ID of this resource type. Its IDs look like `{example}`; \
+                 the `{listing}` data source lists them."
+            ),
+        );
+    }
+}
+
 /// Tags of a `tags` map attribute, sorted by key.
 pub fn tags_from(v: &Value) -> Vec<Tag> {
     v.as_map()

@@ -19,7 +19,7 @@ use crate::aliyun::ecs::{
 };
 use crate::aliyun::{CallContext, Client, ClientToken};
 use crate::resources::common::{
-    api_cx, api_error, id_with_prefix, non_empty, tags_attribute, tags_from, tags_value,
+    api_cx, api_error, id_with_prefix, import_id, non_empty, tags_attribute, tags_from, tags_value,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
@@ -132,6 +132,17 @@ impl Resource<Client> for ImagePipelineExecutionResource {
                 }
             }
         }
+    }
+
+    fn import(&self, id: &str, state: &mut Value, diags: &mut Diagnostics) {
+        import_id(
+            id,
+            "exec-",
+            "exec-5fb8facb8ed7427c1234",
+            "aliyun_ecs_image_pipeline_executions",
+            state,
+            diags,
+        );
     }
 
     async fn create(

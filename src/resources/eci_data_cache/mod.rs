@@ -21,7 +21,7 @@ use crate::aliyun::eci::{DataCache, DeleteDataCacheRequest, ResourceType};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
     api_cx, api_error, apply_tag_changes, create_error, event_messages, events_attribute,
-    id_with_prefix, tags_attribute, warn_failed_cache,
+    id_with_prefix, import_id, tags_attribute, warn_failed_cache,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
@@ -184,6 +184,17 @@ impl Resource<Client> for DataCacheResource {
         if let Some(source) = config.attr("data_source").as_list().and_then(|l| l.first()) {
             validate_options(source, diags);
         }
+    }
+
+    fn import(&self, id: &str, state: &mut Value, diags: &mut Diagnostics) {
+        import_id(
+            id,
+            "edc-",
+            "edc-bp15l4vvys94oo1abcde",
+            "aliyun_eci_data_caches",
+            state,
+            diags,
+        );
     }
 
     async fn create(

@@ -21,7 +21,7 @@ use crate::aliyun::eci::{DeleteImageCacheRequest, ImageCache, ResourceType};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
     api_cx, api_error, apply_tag_changes, create_error, event_messages, events_attribute,
-    id_with_prefix, plan_computed_unknown, tags_attribute, warn_failed_cache,
+    id_with_prefix, import_id, plan_computed_unknown, tags_attribute, warn_failed_cache,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
@@ -291,6 +291,17 @@ impl Resource<Client> for ImageCacheResource {
                  (`expire_date_time`). Set a larger `retention_days`, or replace the cache to remove it.",
             );
         }
+    }
+
+    fn import(&self, id: &str, state: &mut Value, diags: &mut Diagnostics) {
+        import_id(
+            id,
+            "imc-",
+            "imc-bp195erqe9o2pb09abcd",
+            "aliyun_eci_image_caches",
+            state,
+            diags,
+        );
     }
 
     async fn create(
