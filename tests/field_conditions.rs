@@ -497,3 +497,38 @@ fn an_invalid_import_id_is_refused_with_an_example_and_no_call() {
         t.call_counts()
     );
 }
+
+#[test]
+fn refused_credentials_are_reported_in_full_once_and_sent_once() {
+    let t = Acc::new();
+    let caches: String = (0..6)
+        .map(|i| {
+            format!(
+                r#"resource "aliyun_eci_image_cache" "c{i}" {{
+  image_cache_name  = "web{i}"
+  images            = ["nginx:1.25"]
+  security_group_id = "sg-acc0001"
+  vswitch_id        = "vsw-acc0001"
+}}
+"#
+            )
+        })
+        .collect();
+    t.apply(&caches);
+    let before = t.emu.requests().len();
+
+    let wrong =
+        crate::acc::provider_block(&t.emu.endpoint()).replace("emulator-secret", "not-the-secret");
+    t.write_config_without_provider(&(wrong + &caches));
+    let out = t.ws.terraform_fails(&["plan", "-input=false", "-no-color"]);
+    let text = unwrap_output(&out);
+    let full = text.matches("SignatureDoesNotMatch (HTTP").count();
+    let short = text.matches("refused the provider's credentials").count();
+    assert_eq!(full, 1, "the cloud's answer is quoted once: {text}");
+    assert_eq!(short, 5, "the other refreshes point at it: {text}");
+    assert_eq!(
+        t.emu.requests().len() - before,
+        1,
+        "one request with the refused key"
+    );
+}

@@ -25,6 +25,7 @@ use super::credentials::Credentials;
 use super::de;
 use super::error::{ApiError, Redactor};
 use super::params;
+use super::rejection::{CredentialGate, Pass};
 use super::retry::{self, RetryPolicy};
 use super::signer;
 use super::token::ClientToken;
@@ -163,6 +164,8 @@ struct Inner {
     ecs_endpoint: String,
     retry: RetryPolicy,
     redactor: Redactor,
+    /// Reports a refused AccessKey once rather than once per call.
+    gate: CredentialGate,
 }
 
 impl std::fmt::Debug for Client {
@@ -264,6 +267,7 @@ impl Client {
                 ecs_endpoint,
                 retry: config.retry,
                 redactor,
+                gate: CredentialGate::default(),
             }),
         })
     }
@@ -324,6 +328,17 @@ impl Client {
         let policy = &self.inner.retry;
         let mut last: Option<ApiError> = None;
         let mut attempt: u32 = 0;
+        let key_id = self.inner.credentials.access_key_id.as_str();
+        let gate = &self.inner.gate;
+        let mut pass: Option<Pass<'_>> = tokio::select! {
+            biased;
+            _ = cx.cancel.cancelled() => return Err(cancelled(action, attempt)),
+            _ = sleep_until(cx.deadline) => return Err(deadline_exceeded(action, attempt, last)),
+            pass = gate.enter(key_id) => Some(pass.map_err(|code| ApiError::CredentialsRefused {
+                action: action.to_owned(),
+                code,
+            })?),
+        };
         loop {
             if cx.cancel.is_cancelled() {
                 return Err(cancelled(action, attempt));
@@ -345,6 +360,9 @@ impl Client {
                 }
                 outcome = self.attempt::<Resp>(product, action, &business, &redactor) => outcome,
             };
+            gate.settle(key_id, outcome.as_ref().map(|_| ()));
+            // The first answer settled whether the key is accepted: let the others go.
+            drop(pass.take());
             let err = match outcome {
                 Ok((resp, request_id)) => {
                     log::debug!("{action}: attempt {attempt} succeeded (RequestId {request_id})");

@@ -95,6 +95,14 @@ pub enum ApiError {
         #[source]
         last: Option<Box<ApiError>>,
     },
+    /// Not sent: an earlier call's answer refused the same credentials (see
+    /// [`rejection`](super::rejection)).
+    CredentialsRefused {
+        /// The RPC action.
+        action: String,
+        /// The code the earlier call got, e.g. `InvalidAccessKeyId.NotFound`.
+        code: String,
+    },
     /// The caller's cancellation token fired.
     Cancelled {
         /// The RPC action.
@@ -154,6 +162,11 @@ impl fmt::Display for ApiError {
             ApiError::Cancelled { action, attempts } => {
                 write!(f, "{action} cancelled after {attempts} attempt(s)")
             }
+            ApiError::CredentialsRefused { action, code } => write!(
+                f,
+                "{action} not sent: Alibaba Cloud refused the provider's credentials ({code}) \
+                 on an earlier call; see that error"
+            ),
         }
     }
 }
@@ -175,7 +188,8 @@ impl ApiError {
             | ApiError::Decode { action, .. }
             | ApiError::Encode { action, .. }
             | ApiError::DeadlineExceeded { action, .. }
-            | ApiError::Cancelled { action, .. } => action,
+            | ApiError::Cancelled { action, .. }
+            | ApiError::CredentialsRefused { action, .. } => action,
         }
     }
 

@@ -11,6 +11,7 @@
 //! | [`credentials`] | [`Credentials`] and the [`Secret`] wrapper |
 //! | [`error`] | [`ApiError`] (never shows a secret) |
 //! | [`retry`] | [`RetryPolicy`], [`classify`], [`backoff`] (pure) |
+//! | [`rejection`] | a refused AccessKey reported once, not once per call |
 //! | [`token`] | [`ClientToken`], the idempotency key of one logical operation |
 //! | [`client`] | [`Client`], [`ClientConfig`], [`CallContext`] and the retry loop |
 //! | [`paginate`] | [`collect_all`]: every page of a `NextToken` listing |
@@ -44,6 +45,7 @@ pub mod error;
 mod fake_server;
 pub mod paginate;
 pub mod params;
+pub mod rejection;
 pub mod retry;
 pub mod signer;
 pub mod token;
