@@ -532,3 +532,31 @@ fn refused_credentials_are_reported_in_full_once_and_sent_once() {
         "one request with the refused key"
     );
 }
+
+#[test]
+fn tf_log_debug_shows_each_rpc_once_in_our_words() {
+    let mut t = Acc::new();
+    t.write_config(
+        r#"data "aliyun_eci_image_caches" "all" {}
+"#,
+    );
+    t.ws.env("TF_LOG", "debug");
+    let out = t.ws.terraform(&["plan", "-input=false", "-no-color"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    let ours: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("provider.terraform-provider-aliyun:"))
+        .collect();
+    let reads = ours
+        .iter()
+        .filter(|l| l.contains("ReadDataSource"))
+        .filter(|l| !l.contains("DescribeImageCaches"))
+        .count();
+    assert_eq!(reads, 1, "one line for the RPC: {ours:#?}");
+    for noise in ["type_name=:", "Some(\"", " received"] {
+        assert!(
+            !ours.iter().any(|l| l.contains(noise)),
+            "{noise:?} in the debug log: {ours:#?}"
+        );
+    }
+}

@@ -7,7 +7,7 @@
 //! next plan proposes the change again); a failed delete keeps the prior state.
 
 use super::objects::{differs_ignoring_timeouts, finish};
-use super::{decode, encode, log_done, log_rpc, private, Driver, Registered};
+use super::{decode, encode, log_done, private, Driver, Registered};
 use crate::tf::protocol::{ApplyResourceChangeRequest, ApplyResourceChangeResponse};
 use crate::tf::schema::{Block, Presence};
 use crate::tf::{Diagnostics, Provider, Resource, Value};
@@ -20,7 +20,6 @@ impl<P: Provider> Driver<P> {
         req: ApplyResourceChangeRequest,
     ) -> ApplyResourceChangeResponse {
         const RPC: &str = "ApplyResourceChange";
-        log_rpc(RPC, &req.type_name);
         let mut resp = ApplyResourceChangeResponse {
             private: req.planned_private.clone(),
             ..Default::default()
@@ -49,7 +48,7 @@ impl<P: Provider> Driver<P> {
             (false, true) => self.delete(r, prior, diags).await,
         };
         resp.new_state = encode(&new_state, &r.ty, diags);
-        log_done(RPC, &req.type_name, &resp.diagnostics);
+        log_done(RPC, &resp.diagnostics);
         resp
     }
 

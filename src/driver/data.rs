@@ -2,14 +2,13 @@
 //! in its computed attributes.
 
 use super::objects::finish;
-use super::{decode, encode, log_done, log_rpc, Driver};
+use super::{decode, encode, log_done, Driver};
 use crate::tf::protocol::{ReadDataSourceRequest, ReadDataSourceResponse};
 use crate::tf::Provider;
 
 impl<P: Provider> Driver<P> {
     pub(super) async fn read_data(&self, req: ReadDataSourceRequest) -> ReadDataSourceResponse {
         const RPC: &str = "ReadDataSource";
-        log_rpc(RPC, &req.type_name);
         let mut resp = ReadDataSourceResponse::default();
         let diags = &mut resp.diagnostics;
         let Some(d) = self.data_source(&req.type_name, diags) else {
@@ -27,7 +26,7 @@ impl<P: Provider> Driver<P> {
             finish(&d.schema.block, &mut state);
             resp.state = encode(&state, &d.ty, diags);
         }
-        log_done(RPC, &req.type_name, &resp.diagnostics);
+        log_done(RPC, &resp.diagnostics);
         resp
     }
 }

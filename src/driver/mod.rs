@@ -265,20 +265,17 @@ fn push_at(
     }
 }
 
-/// One debug line per RPC; values never appear in logs (they may be sensitive).
-fn log_rpc(rpc: &str, type_name: &str) {
-    log::debug!("rpc={rpc} type_name={type_name}");
-}
-
-fn log_done(rpc: &str, type_name: &str, diags: &Diagnostics) {
+/// Counts the diagnostics of an RPC in the log (values never appear in logs:
+/// they may be sensitive). The server logs the RPC itself.
+fn log_done(rpc: &str, diags: &Diagnostics) {
     let errors = diags
         .iter()
         .filter(|d| d.severity == crate::tf::Severity::Error)
         .count();
-    log::debug!(
-        "rpc={rpc} type_name={type_name} done errors={errors} warnings={}",
-        diags.0.len() - errors
-    );
+    let warnings = diags.0.len() - errors;
+    if errors + warnings > 0 {
+        log::debug!("{rpc}: {errors} error(s), {warnings} warning(s)");
+    }
 }
 
 #[async_trait::async_trait]
@@ -338,7 +335,6 @@ impl<P: Provider> ProviderServer for Driver<P> {
         self.read_data(req).await
     }
     async fn stop(&self) {
-        log_rpc("StopProvider", "");
         self.stop.cancel();
     }
 }

@@ -18,7 +18,7 @@
 use super::objects::{
     differs_ignoring_timeouts, instances, instances_mut, null_write_only, TIMEOUTS,
 };
-use super::{decode, encode, log_done, log_rpc, private, Driver};
+use super::{decode, encode, log_done, private, Driver};
 use crate::tf::path::AttributePath;
 use crate::tf::protocol::{PlanResourceChangeRequest, PlanResourceChangeResponse};
 use crate::tf::provider::PlanChange;
@@ -28,7 +28,6 @@ use crate::tf::{Provider, Value};
 impl<P: Provider> Driver<P> {
     pub(super) fn plan(&self, req: PlanResourceChangeRequest) -> PlanResourceChangeResponse {
         const RPC: &str = "PlanResourceChange";
-        log_rpc(RPC, &req.type_name);
         let mut resp = PlanResourceChangeResponse {
             planned_private: req.prior_private.clone(),
             ..Default::default()
@@ -63,7 +62,7 @@ impl<P: Provider> Driver<P> {
         }
         resp.planned_state = encode(&planned, &r.ty, diags);
         resp.requires_replace = requires_replace;
-        log_done(RPC, &req.type_name, &resp.diagnostics);
+        log_done(RPC, &resp.diagnostics);
         resp
     }
 }

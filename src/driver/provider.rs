@@ -3,14 +3,13 @@
 use std::sync::{Arc, PoisonError};
 
 use super::objects::unknown_paths;
-use super::{decode, log_done, log_rpc, validate::validate_config, ClientSlot, Driver};
+use super::{decode, log_done, validate::validate_config, ClientSlot, Driver};
 use crate::tf::protocol::{ConfigureProviderRequest, ProviderSchema};
 use crate::tf::{Diagnostics, Provider};
 
 impl<P: Provider> Driver<P> {
     /// Every schema, plus the problems [`super::check_schema`] found in them.
     pub(super) fn provider_schema(&self) -> ProviderSchema {
-        log_rpc("GetProviderSchema", "");
         ProviderSchema {
             provider: Some(self.provider_schema.clone()),
             resources: self
@@ -30,7 +29,6 @@ impl<P: Provider> Driver<P> {
     /// Validates the provider block again (Terraform may skip the validate RPC
     /// in some flows), builds the client and keeps it for later operations.
     pub(super) async fn configure(&self, req: ConfigureProviderRequest) -> Diagnostics {
-        log_rpc("ConfigureProvider", "");
         let mut diags = Diagnostics::new();
         let block = &self.provider_schema.block;
         let Some(config) = decode(
@@ -53,7 +51,7 @@ impl<P: Provider> Driver<P> {
             let unknown = unknown_paths(&config);
             *self.client.write().unwrap_or_else(PoisonError::into_inner) =
                 ClientSlot::NotKnownYet(unknown);
-            log_done("ConfigureProvider", "", &diags);
+            log_done("ConfigureProvider", &diags);
             return diags;
         }
         match self.provider.configure(&config, &mut diags).await {
@@ -67,7 +65,7 @@ impl<P: Provider> Driver<P> {
             ),
             None => {}
         }
-        log_done("ConfigureProvider", "", &diags);
+        log_done("ConfigureProvider", &diags);
         diags
     }
 }

@@ -2,7 +2,7 @@
 //! produce a state without a plan.
 
 use super::objects::{finish, null_object};
-use super::{decode, encode, log_done, log_rpc, push_at, Driver};
+use super::{decode, encode, log_done, push_at, Driver};
 use crate::tf::protocol::{
     ImportResourceStateRequest, ImportResourceStateResponse, ImportedResource, ReadResourceRequest,
     ReadResourceResponse, UpgradeResourceStateRequest, UpgradeResourceStateResponse,
@@ -15,7 +15,6 @@ impl<P: Provider> Driver<P> {
     /// failed refresh never loses or corrupts what Terraform knows.
     pub(super) async fn read(&self, req: ReadResourceRequest) -> ReadResourceResponse {
         const RPC: &str = "ReadResource";
-        log_rpc(RPC, &req.type_name);
         let mut resp = ReadResourceResponse {
             private: req.private.clone(),
             ..Default::default()
@@ -50,7 +49,7 @@ impl<P: Provider> Driver<P> {
             }
         };
         resp.new_state = encode(&new_state, &r.ty, diags);
-        log_done(RPC, &req.type_name, &resp.diagnostics);
+        log_done(RPC, &resp.diagnostics);
         resp
     }
 
@@ -58,7 +57,6 @@ impl<P: Provider> Driver<P> {
     /// sets (usually `id`); Terraform reads it next.
     pub(super) fn import(&self, req: ImportResourceStateRequest) -> ImportResourceStateResponse {
         const RPC: &str = "ImportResourceState";
-        log_rpc(RPC, &req.type_name);
         let mut resp = ImportResourceStateResponse::default();
         let diags = &mut resp.diagnostics;
         let Some(r) = self.resource(&req.type_name, diags) else {
@@ -76,7 +74,7 @@ impl<P: Provider> Driver<P> {
                 });
             }
         }
-        log_done(RPC, &req.type_name, &resp.diagnostics);
+        log_done(RPC, &resp.diagnostics);
         resp
     }
 
@@ -85,7 +83,6 @@ impl<P: Provider> Driver<P> {
     /// upgrade (attributes added since are null, removed ones dropped).
     pub(super) fn upgrade(&self, req: UpgradeResourceStateRequest) -> UpgradeResourceStateResponse {
         const RPC: &str = "UpgradeResourceState";
-        log_rpc(RPC, &req.type_name);
         let mut resp = UpgradeResourceStateResponse::default();
         let diags = &mut resp.diagnostics;
         let Some(r) = self.resource(&req.type_name, diags) else {
@@ -123,7 +120,7 @@ impl<P: Provider> Driver<P> {
         };
         finish(&r.schema.block, &mut state);
         resp.upgraded_state = encode(&state, &r.ty, diags);
-        log_done(RPC, &req.type_name, &resp.diagnostics);
+        log_done(RPC, &resp.diagnostics);
         resp
     }
 }

@@ -6,7 +6,7 @@
 //! known to be null is rejected here: Terraform itself accepts an explicit `null`.
 
 use super::objects::{walk, Visit};
-use super::{decode, log_done, log_rpc, Driver};
+use super::{decode, log_done, Driver};
 use crate::tf::path::AttributePath;
 use crate::tf::protocol::{DynamicValue, ValidateConfigRequest};
 use crate::tf::schema::{Attribute, Block, Nesting, Presence};
@@ -14,7 +14,6 @@ use crate::tf::{Diagnostics, Provider, Value};
 
 impl<P: Provider> Driver<P> {
     pub(super) fn validate_resource(&self, req: ValidateConfigRequest) -> Diagnostics {
-        log_rpc("ValidateResourceConfig", &req.type_name);
         let mut diags = Diagnostics::new();
         if let Some(r) = self.resource(&req.type_name, &mut diags) {
             if let Some(config) = decode(&req.config, &r.ty, "configuration", &mut diags) {
@@ -23,12 +22,11 @@ impl<P: Provider> Driver<P> {
                 r.imp.validate(&config, &mut diags);
             }
         }
-        log_done("ValidateResourceConfig", &req.type_name, &diags);
+        log_done("ValidateResourceConfig", &diags);
         diags
     }
 
     pub(super) fn validate_data_source(&self, req: ValidateConfigRequest) -> Diagnostics {
-        log_rpc("ValidateDataResourceConfig", &req.type_name);
         let mut diags = Diagnostics::new();
         if let Some(d) = self.data_source(&req.type_name, &mut diags) {
             if let Some(config) = decode(&req.config, &d.ty, "configuration", &mut diags) {
@@ -37,12 +35,11 @@ impl<P: Provider> Driver<P> {
                 d.imp.validate(&config, &mut diags);
             }
         }
-        log_done("ValidateDataResourceConfig", &req.type_name, &diags);
+        log_done("ValidateDataResourceConfig", &diags);
         diags
     }
 
     pub(super) fn validate_provider(&self, config: DynamicValue) -> Diagnostics {
-        log_rpc("ValidateProviderConfig", "");
         let mut diags = Diagnostics::new();
         let block = &self.provider_schema.block;
         if let Some(config) = decode(
@@ -56,7 +53,7 @@ impl<P: Provider> Driver<P> {
             validate_config(block, &config, true, &mut diags);
             self.provider.validate(&config, &mut diags);
         }
-        log_done("ValidateProviderConfig", "", &diags);
+        log_done("ValidateProviderConfig", &diags);
         diags
     }
 }

@@ -42,7 +42,8 @@ impl ProviderService {
 
 type Reply<T> = Result<Response<T>, Status>;
 
-/// Runs one RPC inside its log context, logging its start and duration at debug.
+/// Runs one RPC inside its log context: one debug line when it is answered (with
+/// its duration), its start at trace.
 async fn rpc<T>(name: &'static str, type_name: &str, f: impl Future<Output = T>) -> Reply<T> {
     let label = if type_name.is_empty() {
         name.to_string()
@@ -50,7 +51,7 @@ async fn rpc<T>(name: &'static str, type_name: &str, f: impl Future<Output = T>)
         format!("{name}({type_name})")
     };
     in_rpc(name, type_name, async {
-        log::debug!(target: "tfplugin6", "{label} received");
+        log::trace!(target: "tfplugin6", "{label} received");
         let started = Instant::now();
         let out = f.await;
         log::debug!(target: "tfplugin6", "{label} answered in {:?}", started.elapsed());

@@ -42,9 +42,22 @@ struct HclogLogger {
     level: log::LevelFilter,
 }
 
+/// Whether a log target is this provider's own code (the rest is libraries:
+/// reqwest, hyper, rustls, whose debug lines speak their internals, such as
+/// `starting new connection 'Some("127.0.0.1")'`).
+fn is_ours(target: &str) -> bool {
+    target.starts_with("terraform_provider_aliyun") || target == "tfplugin6"
+}
+
 impl log::Log for HclogLogger {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= self.level
+        // Libraries speak below warnings at `TF_LOG=trace` only.
+        let limit = if is_ours(metadata.target()) || self.level == log::LevelFilter::Trace {
+            self.level
+        } else {
+            self.level.min(log::LevelFilter::Warn)
+        };
+        metadata.level() <= limit
     }
 
     fn log(&self, record: &log::Record<'_>) {
@@ -174,6 +187,28 @@ fn panic_report(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn libraries_log_below_warnings_only_at_trace() {
+        use log::Log as _;
+        let at = |level, target| {
+            log::MetadataBuilder::new()
+                .level(level)
+                .target(target)
+                .build()
+        };
+        let debug = HclogLogger {
+            level: log::LevelFilter::Debug,
+        };
+        assert!(debug.enabled(&at(log::Level::Debug, "terraform_provider_aliyun::aliyun")));
+        assert!(debug.enabled(&at(log::Level::Debug, "tfplugin6")));
+        assert!(!debug.enabled(&at(log::Level::Debug, "reqwest::connect")));
+        assert!(debug.enabled(&at(log::Level::Warn, "reqwest::connect")));
+        let trace = HclogLogger {
+            level: log::LevelFilter::Trace,
+        };
+        assert!(trace.enabled(&at(log::Level::Debug, "reqwest::connect")));
+    }
 
     #[test]
     fn timestamps_are_utc_with_microseconds() {
