@@ -15,7 +15,6 @@ const NOT_RETURNED: &[&str] = &[
     "vswitch_id",
     "eip_instance_id",
     "eip_create_param",
-    "retention_days",
 ];
 
 const ADDR: &str = "aliyun_eci_data_cache.c";

@@ -9,7 +9,6 @@ const NOT_RETURNED: &[&str] = &[
     "vswitch_id",
     "zone_id",
     "eip_instance_id",
-    "retention_days",
     "auto_match_image_cache",
     "image_registry_credential",
     "acr_registry_info",

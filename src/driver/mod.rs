@@ -152,6 +152,7 @@ impl<P: Provider> Driver<P> {
             deadline: timeout.map(|t| tokio::time::Instant::now() + t),
             timeout,
             cancel: self.stop.clone(),
+            imported: false,
         })
     }
 }

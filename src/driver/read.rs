@@ -34,7 +34,8 @@ impl<P: Provider> Driver<P> {
                     diags.extend(d);
                     current
                 }
-                Ok(cx) => {
+                Ok(mut cx) => {
+                    cx.imported = super::private::is_imported(&req.private);
                     let mut state = current.clone();
                     let existence = r.imp.read(&cx, &mut state, diags).await;
                     if diags.has_errors() {

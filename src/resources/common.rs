@@ -239,6 +239,47 @@ pub fn import_id(
     }
 }
 
+/// After an import, `retention_days` (never returned) from what Describe does
+/// return: the expiry is the creation time plus the retention, in whole days.
+/// Left null when the two times are missing or not whole days apart (then the API
+/// counted from another moment, and guessing would plan a false change).
+pub fn recover_retention(state: &mut Value) {
+    if !state.attr("retention_days").is_null() {
+        return;
+    }
+    let (Some(created), Some(expires)) = (
+        state.str_attr("creation_time").and_then(epoch_seconds),
+        state.str_attr("expire_date_time").and_then(epoch_seconds),
+    ) else {
+        return;
+    };
+    let span = expires - created;
+    if span > 0 && span % 86_400 == 0 {
+        state.set_attr("retention_days", span / 86_400);
+    }
+}
+
+/// Seconds since 1970 of an API time `YYYY-MM-DDTHH:MM[:SS]Z`.
+fn epoch_seconds(s: &str) -> Option<i64> {
+    let s = crate::aliyun::normalize_time(s);
+    let (date, clock) = s.strip_suffix('Z')?.split_once('T')?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let mut c = clock.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (h, min, sec) = (c.next()??, c.next()??, c.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Days from 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + min * 60 + sec)
+}
+
 /// Tags of a `tags` map attribute, sorted by key.
 pub fn tags_from(v: &Value) -> Vec<Tag> {
     v.as_map()
@@ -466,6 +507,32 @@ mod tests {
             &mut d,
         );
         d
+    }
+
+    #[test]
+    fn retention_is_recovered_from_whole_days_only() {
+        assert_eq!(epoch_seconds("1970-01-02T00:00:00Z"), Some(86_400));
+        assert_eq!(epoch_seconds("2024-03-01T00:00Z"), Some(1_709_251_200));
+        assert_eq!(epoch_seconds("garbage"), None);
+        let state = |created: &str, expires: &str| {
+            let mut v = Value::object([
+                ("retention_days", Value::Null),
+                ("creation_time", created.into()),
+                ("expire_date_time", expires.into()),
+            ]);
+            recover_retention(&mut v);
+            v.attr("retention_days").clone()
+        };
+        // Across a leap day.
+        assert_eq!(
+            state("2024-02-27T10:00:00Z", "2024-03-05T10:00:00Z"),
+            Value::from(7i64)
+        );
+        assert_eq!(
+            state("2024-02-27T10:00:00Z", "2024-03-05T11:00:00Z"),
+            Value::Null
+        );
+        assert_eq!(state("2024-02-27T10:00:00Z", ""), Value::Null);
     }
 
     #[test]

@@ -313,6 +313,7 @@ mod tests {
             deadline: timeout.map(|t| Instant::now() + t),
             timeout,
             cancel: CancellationToken::new(),
+            imported: false,
         }
     }
 

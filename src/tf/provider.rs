@@ -30,6 +30,9 @@ pub struct Cx<C> {
     pub timeout: Option<Duration>,
     /// Cancelled when Terraform asks the provider to stop (Ctrl-C).
     pub cancel: CancellationToken,
+    /// The object was imported and not applied since: a read may recover values
+    /// the API returns only indirectly (state holds nothing better yet).
+    pub imported: bool,
 }
 
 impl<C> Clone for Cx<C> {
@@ -39,6 +42,7 @@ impl<C> Clone for Cx<C> {
             deadline: self.deadline,
             timeout: self.timeout,
             cancel: self.cancel.clone(),
+            imported: self.imported,
         }
     }
 }

@@ -11,7 +11,8 @@
 //!
 //! DescribeDataCaches never returns these, so they are kept from state (null after
 //! an import): `security_group_id`, `vswitch_id`, `eip_instance_id`,
-//! `eip_create_param`, `retention_days`.
+//! `eip_create_param`. `retention_days` neither, but after an import it is
+//! recovered from `expire_date_time` − `creation_time` when that is whole days.
 
 mod mapping;
 
@@ -21,7 +22,7 @@ use crate::aliyun::eci::{DataCache, DeleteDataCacheRequest, ResourceType};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
     api_cx, api_error, apply_tag_changes, create_error, event_messages, events_attribute,
-    id_with_prefix, import_id, tags_attribute, warn_failed_cache,
+    id_with_prefix, import_id, recover_retention, tags_attribute, warn_failed_cache,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
@@ -231,6 +232,9 @@ impl Resource<Client> for DataCacheResource {
         match cx.client.describe_data_cache(&id, &api_cx(cx)).await {
             Ok(Some(cache)) => {
                 from_api(state, &cache);
+                if cx.imported {
+                    recover_retention(state);
+                }
                 warn_if_failed(&cache, diags);
                 Existence::Exists
             }

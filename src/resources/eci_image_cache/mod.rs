@@ -7,11 +7,13 @@
 //! Import ID: the cache ID, e.g. `imc-bp195erqe9o2pb09abcd`.
 //!
 //! DescribeImageCaches never returns these, so they are kept from state (null
-//! after an import; filling them in adopts the cache in place, see `Replace::UnlessAdopting`):
-//! `security_group_id`, `vswitch_id`, `zone_id`, `eip_instance_id`,
-//! `retention_days`, `auto_match_image_cache`, `image_registry_credential`,
+//! after an import; filling them in adopts an imported cache in place, see
+//! `Replace::UnlessAdopting`): `security_group_id`, `vswitch_id`, `zone_id`,
+//! `eip_instance_id`, `auto_match_image_cache`, `image_registry_credential`,
 //! `acr_registry_info`, `flash`, `standard_copy_count`, `flash_copy_count`,
 //! `annotations`, `plain_http_registries`, `insecure_registries`, `os_type`.
+//! `retention_days` neither, but after an import it is recovered from
+//! `expire_date_time` − `creation_time` when that is whole days.
 
 mod mapping;
 
@@ -21,7 +23,8 @@ use crate::aliyun::eci::{DeleteImageCacheRequest, ImageCache, ResourceType};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
     api_cx, api_error, apply_tag_changes, create_error, event_messages, events_attribute,
-    id_with_prefix, import_id, plan_computed_unknown, tags_attribute, warn_failed_cache,
+    id_with_prefix, import_id, plan_computed_unknown, recover_retention, tags_attribute,
+    warn_failed_cache,
 };
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
@@ -344,6 +347,9 @@ impl Resource<Client> for ImageCacheResource {
                     warn_failed_cache(diags, "Image cache", &id, &cache.events);
                 }
                 from_api(state, &cache);
+                if cx.imported {
+                    recover_retention(state);
+                }
                 Existence::Exists
             }
             Ok(None) => Existence::Gone,
