@@ -560,3 +560,34 @@ fn tf_log_debug_shows_each_rpc_once_in_our_words() {
         );
     }
 }
+
+#[test]
+fn a_create_whose_outcome_is_unknown_says_so() {
+    let t = Acc::new();
+    t.emu.set_fault_settings(&FaultSettings {
+        rate: 1.0,
+        actions: vec!["CreateImageCache".to_string()],
+        kinds: vec![FaultKind::Unavailable],
+        after_ratio: Some(1.0),
+        ..Default::default()
+    });
+    let provider = t.provider_block().replace(
+        "  region     = \"cn-hangzhou\"",
+        "  region     = \"cn-hangzhou\"\n  max_retries = 1",
+    );
+    t.write_config_without_provider(&(provider + &image_cache("")));
+    let out =
+        t.ws.terraform_fails(&["apply", "-input=false", "-auto-approve", "-no-color"]);
+    let text = unwrap_output(&out);
+    assert!(
+        text.contains("The image cache may have been created: the outcome is unknown")
+            && text.contains("named \"web\""),
+        "{text}"
+    );
+    // It was: the fault struck after the emulator created it (once: the retry
+    // carried the same ClientToken).
+    assert_eq!(
+        t.emu.state()["image_caches"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
