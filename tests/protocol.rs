@@ -137,7 +137,7 @@ fn terraform_sees_provider_logs_and_a_clean_exit() {
     let log = String::from_utf8_lossy(&out.stderr);
     let mentions = |s: &str| log.lines().any(|l| l.contains(s));
     assert!(
-        mentions("[DEBUG] provider.terraform-provider-aliyun: ValidateResourceConfig(aliyun_eci_image_cache) received"),
+        mentions("[DEBUG] provider.terraform-provider-aliyun: ValidateResourceConfig(aliyun_eci_image_cache) answered in"),
         "{log}"
     );
     assert!(mentions("tf_rpc=ValidateResourceConfig"), "{log}");

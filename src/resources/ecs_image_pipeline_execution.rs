@@ -17,11 +17,12 @@ use crate::aliyun::ecs::{
     CancelImagePipelineExecutionRequest, DescribeImagePipelineExecutionsRequest,
     ImagePipelineExecution, StartImagePipelineExecutionRequest,
 };
-use crate::aliyun::{CallContext, Client, ClientToken};
+use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
     api_cx, api_error, id_with_prefix, import_id, non_empty, tags_attribute, tags_from, tags_value,
 };
-use crate::resources::wait::{self, WaitError, Watched};
+use crate::resources::lifecycle::{self, RemoteKind};
+use crate::resources::wait::{WaitError, Watched};
 use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::{Attribute, Block, Cx, Diagnostics, Resource, Schema, Type, Value};
 
@@ -194,14 +195,7 @@ impl Resource<Client> for ImagePipelineExecutionResource {
         } else {
             (STARTED, &[])
         };
-        match wait::until_status(
-            cx,
-            || cx.client.describe_image_pipeline_execution(&id, &api),
-            done,
-            failed,
-        )
-        .await
-        {
+        match lifecycle::wait_until::<Kind>(cx, &id, done, failed).await {
             Ok(exec) => {
                 from_api(state, &exec);
                 if exec.status == "PARTITION_SUCCESS" {
@@ -216,7 +210,7 @@ impl Resource<Client> for ImagePipelineExecutionResource {
                 }
             }
             Err(e) => {
-                refresh_best_effort(cx, &id, state).await;
+                lifecycle::refresh_best_effort::<Kind>(cx, &id, state).await;
                 diags.error(
                     format!("Build {id} of image template {pipeline} did not succeed"),
                     format!("{e}."),
@@ -226,24 +220,7 @@ impl Resource<Client> for ImagePipelineExecutionResource {
     }
 
     async fn read(&self, cx: &Cx<Client>, state: &mut Value, diags: &mut Diagnostics) -> Existence {
-        let Some(id) = state.str_attr("id").map(str::to_string) else {
-            return Existence::Gone;
-        };
-        match cx
-            .client
-            .describe_image_pipeline_execution(&id, &api_cx(cx))
-            .await
-        {
-            Ok(Some(exec)) => {
-                from_api(state, &exec);
-                Existence::Exists
-            }
-            Ok(None) => Existence::Gone,
-            Err(e) => {
-                api_error(diags, format!("Could not read build {id}"), &e);
-                Existence::Exists
-            }
-        }
+        lifecycle::read::<Kind>(cx, state, diags).await
     }
 
     /// Only `wait_for_completion` and `timeouts` change in place; neither calls the API
@@ -256,21 +233,7 @@ impl Resource<Client> for ImagePipelineExecutionResource {
         state: &mut Value,
         diags: &mut Diagnostics,
     ) {
-        let Some(id) = prior.str_attr("id").map(str::to_string) else {
-            return;
-        };
-        match cx
-            .client
-            .describe_image_pipeline_execution(&id, &api_cx(cx))
-            .await
-        {
-            Ok(Some(exec)) => from_api(state, &exec),
-            Ok(None) => diags.error(
-                format!("Build {id} disappeared"),
-                "Its image template was probably deleted.",
-            ),
-            Err(e) => api_error(diags, format!("Could not read build {id}"), &e),
-        }
+        lifecycle::reread::<Kind>(cx, prior, state, diags).await;
     }
 
     /// Cancels a build that is still running and waits until it is CANCELLED; a
@@ -297,14 +260,7 @@ impl Resource<Client> for ImagePipelineExecutionResource {
             Err(e) if e.is_not_found() || e.is_code("InvalidStatus.CancelFailed") => return,
             Err(e) => return api_error(diags, format!("Could not cancel build {id}"), &e),
         }
-        match wait::until_status(
-            cx,
-            || cx.client.describe_image_pipeline_execution(&id, &api),
-            TERMINAL,
-            &[],
-        )
-        .await
-        {
+        match lifecycle::wait_until::<Kind>(cx, &id, TERMINAL, &[]).await {
             Ok(_) | Err(WaitError::Gone) => {}
             Err(e) => diags.error(
                 format!("Build {id} was not cancelled"),
@@ -361,10 +317,26 @@ async fn running_execution(cx: &Cx<Client>, pipeline: &str) -> Option<String> {
     found.into_iter().next().map(|e| e.execution_id)
 }
 
-async fn refresh_best_effort(cx: &Cx<Client>, id: &str, state: &mut Value) {
-    let api = CallContext::with_timeout(Duration::from_secs(10));
-    if let Ok(Some(exec)) = cx.client.describe_image_pipeline_execution(id, &api).await {
-        from_api(state, &exec);
+/// Builds as the shared lifecycle sees them.
+struct Kind;
+
+impl RemoteKind for Kind {
+    type Object = ImagePipelineExecution;
+    const NAME: &'static str = "Build";
+    const SETTLED: &'static [&'static str] = TERMINAL;
+    const READY: &'static [&'static str] = SUCCEEDED;
+    const FAILED: &'static [&'static str] = FAILED;
+
+    async fn describe(
+        client: &Client,
+        id: &str,
+        api: &CallContext,
+    ) -> Result<Option<ImagePipelineExecution>, ApiError> {
+        client.describe_image_pipeline_execution(id, api).await
+    }
+
+    fn flatten(state: &mut Value, exec: &ImagePipelineExecution) {
+        from_api(state, exec);
     }
 }
 

@@ -15,6 +15,7 @@ pub mod eci_image_cache;
 pub mod eci_image_caches;
 pub mod ecs_image_pipeline_execution;
 pub mod ecs_image_pipeline_executions;
+pub mod lifecycle;
 pub mod provider_config;
 pub mod wait;
 

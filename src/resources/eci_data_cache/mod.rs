@@ -21,10 +21,11 @@ use std::time::Duration;
 use crate::aliyun::eci::{DataCache, DeleteDataCacheRequest, ResourceType};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
-    api_cx, api_error, apply_tag_changes, create_error, event_messages, events_attribute,
-    id_with_prefix, import_id, recover_retention, tags_attribute, warn_failed_cache,
+    api_cx, create_error, event_messages, events_attribute, id_with_prefix, import_id,
+    recover_retention, tags_attribute, warn_failed_cache,
 };
-use crate::resources::wait::{self, WaitError, Watched};
+use crate::resources::lifecycle::{self, Change, Goal, RemoteKind};
+use crate::resources::wait::Watched;
 use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{IntBetween, Matches, OneOf, StringLength};
 use crate::tf::{
@@ -126,8 +127,6 @@ pub fn schema() -> Schema {
     ])
 }
 
-/// Statuses in which the cache can be updated or deleted.
-const SETTLED: &[&str] = &["Available", "UpdateFailed", "Failed"];
 /// The bucket the service keeps for itself.
 const RESERVED_BUCKET: &str = "eci-system";
 
@@ -205,45 +204,20 @@ impl Resource<Client> for DataCacheResource {
         state: &mut Value,
         diags: &mut Diagnostics,
     ) {
-        let api = api_cx(cx);
+        let token = ClientToken::generate();
         let id = match cx
             .client
-            .create_data_cache(&to_create(state), &ClientToken::generate(), &api)
+            .create_data_cache(&to_create(state), &token, &api_cx(cx))
             .await
         {
             Ok(created) => created.data_cache_id,
             Err(e) => return create_error(diags, "data cache", state.str_attr("path"), &e),
         };
-        // Recorded at once: from here on an error keeps the cache in state (tainted), never orphaned.
-        state.set_attr("id", id.as_str());
-        match wait_until_available(cx, &id).await {
-            Ok(cache) => from_api(state, &cache),
-            Err(e) => {
-                refresh_best_effort(cx, &id, state).await;
-                wait::report(diags, "Data cache", &id, "created", "status Available", &e);
-            }
-        }
+        lifecycle::created::<Kind>(cx, &id, (Kind::READY, Kind::FAILED), state, diags).await;
     }
 
     async fn read(&self, cx: &Cx<Client>, state: &mut Value, diags: &mut Diagnostics) -> Existence {
-        let Some(id) = state.str_attr("id").map(str::to_string) else {
-            return Existence::Gone;
-        };
-        match cx.client.describe_data_cache(&id, &api_cx(cx)).await {
-            Ok(Some(cache)) => {
-                from_api(state, &cache);
-                if cx.imported {
-                    recover_retention(state);
-                }
-                warn_if_failed(&cache, diags);
-                Existence::Exists
-            }
-            Ok(None) => Existence::Gone,
-            Err(e) => {
-                api_error(diags, format!("Could not read data cache {id}"), &e);
-                Existence::Exists
-            }
-        }
+        lifecycle::read::<Kind>(cx, state, diags).await
     }
 
     async fn update(
@@ -254,27 +228,10 @@ impl Resource<Client> for DataCacheResource {
         state: &mut Value,
         diags: &mut Diagnostics,
     ) {
-        let Some(id) = prior.str_attr("id").map(str::to_string) else {
+        let Some(id) = lifecycle::id_of(prior) else {
             return;
         };
-        let api = api_cx(cx);
-        if let Err(e) = apply_tag_changes(
-            &cx.client,
-            ResourceType::DataCache,
-            &id,
-            prior.attr("tags"),
-            state.attr("tags"),
-            &api,
-        )
-        .await
-        {
-            return api_error(
-                diags,
-                format!("Could not update the tags of data cache {id}"),
-                &e,
-            );
-        }
-        if let Some(req) = changes(&id, prior, state) {
+        let change = changes(&id, prior, state).map(|req| {
             // Only a new data source, size or network reloads the data (Updating, then
             // Available or UpdateFailed). A name, retention or resource group applies at
             // once and leaves the status as it was, UpdateFailed included: waiting for
@@ -285,76 +242,73 @@ impl Resource<Client> for DataCacheResource {
                 || req.v_switch_id.is_some()
                 || req.eip_instance_id.is_some()
                 || req.eip_create_param.is_some();
-            if let Err(e) = wait_until_settled(cx, &id).await {
-                return diags.error(
-                    format!("Data cache {id} could not be updated"),
-                    format!("Waiting for it to be Available: {e}."),
-                );
+            Change {
+                send: move || async move {
+                    let token = ClientToken::generate();
+                    cx.client
+                        .update_data_cache(&req, &token, &api_cx(cx))
+                        .await
+                        .map(drop)
+                },
+                goal: if reloads { Goal::Ready } else { Goal::Settled },
             }
-            match cx
-                .client
-                .update_data_cache(&req, &ClientToken::generate(), &api)
-                .await
-            {
-                Ok(_) => {}
-                // Only changed values are sent: the cache already holds them (an adoption after import).
-                Err(e) if e.is_code("NoNeedUpdate") => {}
-                Err(e) => return api_error(diags, format!("Could not update data cache {id}"), &e),
-            }
-            // A reload ends Available or UpdateFailed; metadata applies at once. The
-            // wait's last answer is the cache as updated (tags were changed first), so
-            // it is not described once more.
-            let done = if reloads {
-                wait_until_available(cx, &id).await
-            } else {
-                wait_until_settled(cx, &id).await
-            };
-            return match done {
-                Ok(cache) => from_api(state, &cache),
-                Err(e) => wait::report(diags, "Data cache", &id, "updated", "status Available", &e),
-            };
-        }
-        match cx.client.describe_data_cache(&id, &api).await {
-            Ok(Some(cache)) => from_api(state, &cache),
-            Ok(None) => diags.error(
-                format!("Data cache {id} disappeared"),
-                "It was deleted while being updated.",
-            ),
-            Err(e) => api_error(diags, format!("Could not read data cache {id}"), &e),
-        }
+        });
+        lifecycle::update::<Kind, _, _>(
+            cx,
+            prior,
+            state,
+            Some(ResourceType::DataCache),
+            change,
+            diags,
+        )
+        .await;
     }
 
     async fn delete(&self, cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
-        let Some(id) = state.str_attr("id").map(str::to_string) else {
-            return;
+        let send = |id: String| async move {
+            let req = DeleteDataCacheRequest {
+                data_cache_id: id,
+                bucket: None,
+                path: None,
+            };
+            let token = ClientToken::generate();
+            cx.client
+                .delete_data_cache(&req, &token, &api_cx(cx))
+                .await
+                .map(drop)
         };
-        let api = api_cx(cx);
-        match wait_until_settled(cx, &id).await {
-            Ok(_) | Err(WaitError::Gone) => {}
-            Err(e) => {
-                return diags.error(
-                    format!("Data cache {id} could not be deleted"),
-                    format!("Waiting for it to settle: {e}."),
-                )
-            }
+        lifecycle::delete::<Kind, _, _>(cx, state, send, diags).await;
+    }
+}
+
+/// Data caches as the shared lifecycle sees them.
+struct Kind;
+
+impl RemoteKind for Kind {
+    type Object = DataCache;
+    const NAME: &'static str = "Data cache";
+    /// Updates and deletes are refused while a cache is Creating, Loading or Updating.
+    const SETTLED: &'static [&'static str] = &["Available", "UpdateFailed", "Failed"];
+    const READY: &'static [&'static str] = &["Available"];
+    const FAILED: &'static [&'static str] = &["Failed", "UpdateFailed"];
+
+    async fn describe(
+        client: &Client,
+        id: &str,
+        api: &CallContext,
+    ) -> Result<Option<DataCache>, ApiError> {
+        client.describe_data_cache(id, api).await
+    }
+
+    fn flatten(state: &mut Value, cache: &DataCache) {
+        from_api(state, cache);
+    }
+
+    fn after_read(cx: &Cx<Client>, state: &mut Value, cache: &DataCache, diags: &mut Diagnostics) {
+        if cx.imported {
+            recover_retention(state);
         }
-        let req = DeleteDataCacheRequest {
-            data_cache_id: id.clone(),
-            bucket: None,
-            path: None,
-        };
-        match cx
-            .client
-            .delete_data_cache(&req, &ClientToken::generate(), &api)
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => return,
-            Err(e) => return api_error(diags, format!("Could not delete data cache {id}"), &e),
-        }
-        if let Err(e) = wait::until_gone(cx, || cx.client.describe_data_cache(&id, &api)).await {
-            wait::report(diags, "Data cache", &id, "deleted", "it to disappear", &e);
-        }
+        warn_if_failed(cache, diags);
     }
 }
 
@@ -390,29 +344,6 @@ fn warn_if_failed(cache: &DataCache, diags: &mut Diagnostics) {
         ),
         "Failed" => warn_failed_cache(diags, "Data cache", id, &cache.events),
         _ => {}
-    }
-}
-
-async fn wait_until_available(cx: &Cx<Client>, id: &str) -> Result<DataCache, WaitError<ApiError>> {
-    let api = api_cx(cx);
-    wait::until_status(
-        cx,
-        || cx.client.describe_data_cache(id, &api),
-        &["Available"],
-        &["Failed", "UpdateFailed"],
-    )
-    .await
-}
-
-async fn wait_until_settled(cx: &Cx<Client>, id: &str) -> Result<DataCache, WaitError<ApiError>> {
-    let api = api_cx(cx);
-    wait::until_status(cx, || cx.client.describe_data_cache(id, &api), SETTLED, &[]).await
-}
-
-async fn refresh_best_effort(cx: &Cx<Client>, id: &str, state: &mut Value) {
-    let api = CallContext::with_timeout(Duration::from_secs(10));
-    if let Ok(Some(cache)) = cx.client.describe_data_cache(id, &api).await {
-        from_api(state, &cache);
     }
 }
 

@@ -22,11 +22,11 @@ use std::time::Duration;
 use crate::aliyun::eci::{DeleteImageCacheRequest, ImageCache, ResourceType};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
-    api_cx, api_error, apply_tag_changes, create_error, event_messages, events_attribute,
-    id_with_prefix, import_id, plan_computed_unknown, recover_retention, tags_attribute,
-    warn_failed_cache,
+    api_cx, create_error, event_messages, events_attribute, id_with_prefix, import_id,
+    plan_computed_unknown, recover_retention, tags_attribute, warn_failed_cache,
 };
-use crate::resources::wait::{self, WaitError, Watched};
+use crate::resources::lifecycle::{self, Change, Goal, RemoteKind};
+use crate::resources::wait::Watched;
 use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{
     Each, IntBetween, Matches, OneOf, SizeBetween, StringLength, Validator,
@@ -225,9 +225,6 @@ impl Validator for DistinctImages {
     }
 }
 
-/// Statuses in which the cache can be updated or deleted.
-const SETTLED: &[&str] = &["Ready", "UpdateFailed", "Failed"];
-
 /// The resource.
 pub struct ImageCacheResource;
 
@@ -314,11 +311,11 @@ impl Resource<Client> for ImageCacheResource {
         state: &mut Value,
         diags: &mut Diagnostics,
     ) {
-        let api = api_cx(cx);
         let token = ClientToken::generate();
+        let req = to_create(state, config);
         let id = match cx
             .client
-            .create_image_cache(&to_create(state, config), &token, &api)
+            .create_image_cache(&req, &token, &api_cx(cx))
             .await
         {
             Ok(created) => created.image_cache_id,
@@ -326,38 +323,11 @@ impl Resource<Client> for ImageCacheResource {
                 return create_error(diags, "image cache", state.str_attr("image_cache_name"), &e)
             }
         };
-        // Recorded at once: from here on an error keeps the cache in state (tainted), never orphaned.
-        state.set_attr("id", id.as_str());
-        match wait_until_ready(cx, &id).await {
-            Ok(cache) => from_api(state, &cache),
-            Err(e) => {
-                refresh_best_effort(cx, &id, state).await;
-                wait::report(diags, "Image cache", &id, "created", "status Ready", &e);
-            }
-        }
+        lifecycle::created::<Kind>(cx, &id, (Kind::READY, Kind::FAILED), state, diags).await;
     }
 
     async fn read(&self, cx: &Cx<Client>, state: &mut Value, diags: &mut Diagnostics) -> Existence {
-        let Some(id) = state.str_attr("id").map(str::to_string) else {
-            return Existence::Gone;
-        };
-        match cx.client.describe_image_cache(&id, &api_cx(cx)).await {
-            Ok(Some(cache)) => {
-                if cache.status == "Failed" {
-                    warn_failed_cache(diags, "Image cache", &id, &cache.events);
-                }
-                from_api(state, &cache);
-                if cx.imported {
-                    recover_retention(state);
-                }
-                Existence::Exists
-            }
-            Ok(None) => Existence::Gone,
-            Err(e) => {
-                api_error(diags, format!("Could not read image cache {id}"), &e);
-                Existence::Exists
-            }
-        }
+        lifecycle::read::<Kind>(cx, state, diags).await
     }
 
     async fn update(
@@ -368,93 +338,76 @@ impl Resource<Client> for ImageCacheResource {
         state: &mut Value,
         diags: &mut Diagnostics,
     ) {
-        let Some(id) = prior.str_attr("id").map(str::to_string) else {
+        let Some(id) = lifecycle::id_of(prior) else {
             return;
         };
-        let api = api_cx(cx);
-        if let Err(e) = apply_tag_changes(
-            &cx.client,
-            ResourceType::ImageCache,
-            &id,
-            prior.attr("tags"),
-            state.attr("tags"),
-            &api,
+        let request = changes(&id, prior, state, config);
+        // Whether the update re-pulls (Updating, then Ready or UpdateFailed) or only
+        // applies metadata, the cache ends Ready: a metadata change keeps the status.
+        let change = request.map(|req| Change {
+            send: move || async move {
+                let api = api_cx(cx);
+                let token = ClientToken::generate();
+                cx.client
+                    .update_image_cache(&req, &token, &api)
+                    .await
+                    .map(drop)
+            },
+            goal: Goal::Ready,
+        });
+        lifecycle::update::<Kind, _, _>(
+            cx,
+            prior,
+            state,
+            Some(ResourceType::ImageCache),
+            change,
+            diags,
         )
-        .await
-        {
-            return api_error(
-                diags,
-                format!("Could not update the tags of image cache {id}"),
-                &e,
-            );
-        }
-        if let Some(req) = changes(&id, prior, state, config) {
-            // The API refuses updates while the cache is busy (`IncorrectStatus`).
-            if let Err(e) = wait_until_settled(cx, &id).await {
-                return diags.error(
-                    format!("Image cache {id} could not be updated"),
-                    format!("Waiting for it to be Ready: {e}."),
-                );
-            }
-            match cx
-                .client
-                .update_image_cache(&req, &ClientToken::generate(), &api)
-                .await
-            {
-                Ok(_) => {}
-                // Only changed values are sent, so this means the cache already holds them
-                // (typically values filled in after an import): the update has nothing to do.
-                Err(e) if e.is_code("NoNeedUpdate") => {}
-                Err(e) => {
-                    return api_error(diags, format!("Could not update image cache {id}"), &e)
-                }
-            }
-            // The wait's last answer is the cache as updated (tags were changed first),
-            // so it is not described once more.
-            return match wait_until_ready(cx, &id).await {
-                Ok(cache) => from_api(state, &cache),
-                Err(e) => wait::report(diags, "Image cache", &id, "updated", "status Ready", &e),
-            };
-        }
-        match cx.client.describe_image_cache(&id, &api).await {
-            Ok(Some(cache)) => from_api(state, &cache),
-            Ok(None) => diags.error(
-                format!("Image cache {id} disappeared"),
-                "It was deleted while being updated.",
-            ),
-            Err(e) => api_error(diags, format!("Could not read image cache {id}"), &e),
-        }
+        .await;
     }
 
     async fn delete(&self, cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
-        let Some(id) = state.str_attr("id").map(str::to_string) else {
-            return;
+        let send = |id: String| async move {
+            let req = DeleteImageCacheRequest { image_cache_id: id };
+            let token = ClientToken::generate();
+            cx.client
+                .delete_image_cache(&req, &token, &api_cx(cx))
+                .await
+                .map(drop)
         };
-        let api = api_cx(cx);
-        // Deleting is refused while the cache is being created or updated.
-        match wait_until_settled(cx, &id).await {
-            Ok(_) | Err(WaitError::Gone) => {}
-            Err(e) => {
-                return diags.error(
-                    format!("Image cache {id} could not be deleted"),
-                    format!("Waiting for it to settle: {e}."),
-                )
-            }
+        lifecycle::delete::<Kind, _, _>(cx, state, send, diags).await;
+    }
+}
+
+/// Image caches as the shared lifecycle sees them.
+struct Kind;
+
+impl RemoteKind for Kind {
+    type Object = ImageCache;
+    const NAME: &'static str = "Image cache";
+    /// Updates and deletes are refused while a cache is Preparing, Creating or Updating.
+    const SETTLED: &'static [&'static str] = &["Ready", "UpdateFailed", "Failed"];
+    const READY: &'static [&'static str] = &["Ready"];
+    const FAILED: &'static [&'static str] = &["Failed", "UpdateFailed"];
+
+    async fn describe(
+        client: &Client,
+        id: &str,
+        api: &CallContext,
+    ) -> Result<Option<ImageCache>, ApiError> {
+        client.describe_image_cache(id, api).await
+    }
+
+    fn flatten(state: &mut Value, cache: &ImageCache) {
+        from_api(state, cache);
+    }
+
+    fn after_read(cx: &Cx<Client>, state: &mut Value, cache: &ImageCache, diags: &mut Diagnostics) {
+        if cx.imported {
+            recover_retention(state);
         }
-        let req = DeleteImageCacheRequest {
-            image_cache_id: id.clone(),
-        };
-        match cx
-            .client
-            .delete_image_cache(&req, &ClientToken::generate(), &api)
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => return,
-            Err(e) => return api_error(diags, format!("Could not delete image cache {id}"), &e),
-        }
-        if let Err(e) = wait::until_gone(cx, || cx.client.describe_image_cache(&id, &api)).await {
-            wait::report(diags, "Image cache", &id, "deleted", "it to disappear", &e);
+        if cache.status == "Failed" {
+            warn_failed_cache(diags, Self::NAME, &cache.image_cache_id, &cache.events);
         }
     }
 }
@@ -465,38 +418,5 @@ impl Watched for ImageCache {
     }
     fn failure_detail(&self) -> String {
         event_messages(&self.events)
-    }
-}
-
-/// Waits until the cache is Ready; Failed and UpdateFailed end the wait with the
-/// cache's event messages.
-async fn wait_until_ready(cx: &Cx<Client>, id: &str) -> Result<ImageCache, WaitError<ApiError>> {
-    let api = api_cx(cx);
-    wait::until_status(
-        cx,
-        || cx.client.describe_image_cache(id, &api),
-        &["Ready"],
-        &["Failed", "UpdateFailed"],
-    )
-    .await
-}
-
-/// Waits until the cache accepts updates and deletes (not Preparing, Creating or Updating).
-async fn wait_until_settled(cx: &Cx<Client>, id: &str) -> Result<ImageCache, WaitError<ApiError>> {
-    let api = api_cx(cx);
-    wait::until_status(
-        cx,
-        || cx.client.describe_image_cache(id, &api),
-        SETTLED,
-        &[],
-    )
-    .await
-}
-
-/// After a failed wait, records what the cache looks like, so the state stays true.
-async fn refresh_best_effort(cx: &Cx<Client>, id: &str, state: &mut Value) {
-    let api = CallContext::with_timeout(Duration::from_secs(10));
-    if let Ok(Some(cache)) = cx.client.describe_image_cache(id, &api).await {
-        from_api(state, &cache);
     }
 }
