@@ -10,6 +10,13 @@
 //! deadline and cancellation token abort both a sleep and a request in
 //! flight.
 //!
+//! Credentials are asked of the [`CredentialProvider`] before every attempt,
+//! so a temporary credential is refreshed inside retries and long waits.
+//! When the service refuses the token (`InvalidSecurityToken.Expired` or
+//! `.MismatchWithAccessKey`), a refreshable credential is renewed once and
+//! the request sent again; a fixed STS token gets an error saying it expired
+//! and which sources can refresh.
+//!
 //! Typed per-action methods live in [`eci`](super::eci) and
 //! [`ecs`](super::ecs); they are thin wrappers over `call`.
 
@@ -21,7 +28,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::credentials::Credentials;
+use super::credentials::{CredentialProvider, Credentials};
 use super::de;
 use super::error::{ApiError, Redactor};
 use super::params;
@@ -72,8 +79,8 @@ impl Product {
 pub struct ClientConfig {
     /// Region of every call (`RegionId`), e.g. `cn-hangzhou`.
     pub region: String,
-    /// AccessKey (and optional STS token).
-    pub credentials: Credentials,
+    /// Where the AccessKey (and STS token) of every request comes from.
+    pub credentials: CredentialProvider,
     /// Full URL replacing the ECI endpoint (e.g. an emulator's
     /// `http://127.0.0.1:PORT`).
     pub eci_endpoint: Option<String>,
@@ -92,10 +99,10 @@ pub struct ClientConfig {
 impl ClientConfig {
     /// A configuration with default endpoints, retries and timeouts
     /// (10 s connect, 60 s per attempt).
-    pub fn new(region: impl Into<String>, credentials: Credentials) -> Self {
+    pub fn new(region: impl Into<String>, credentials: impl Into<CredentialProvider>) -> Self {
         ClientConfig {
             region: region.into(),
-            credentials,
+            credentials: credentials.into(),
             eci_endpoint: None,
             ecs_endpoint: None,
             retry: RetryPolicy::default(),
@@ -156,7 +163,7 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     region: String,
-    credentials: Credentials,
+    credentials: CredentialProvider,
     eci_endpoint: String,
     ecs_endpoint: String,
     retry: RetryPolicy,
@@ -167,7 +174,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("region", &self.inner.region)
-            .field("access_key_id", &self.inner.credentials.access_key_id)
+            .field("credentials", &self.inner.credentials)
             .field("eci_endpoint", &self.inner.eci_endpoint)
             .field("ecs_endpoint", &self.inner.ecs_endpoint)
             .finish_non_exhaustive()
@@ -210,17 +217,19 @@ impl Client {
                 message: format!("{:?} is not a region ID like cn-hangzhou", config.region),
             });
         }
-        if config.credentials.access_key_id.trim().is_empty() {
-            return Err(ConfigError {
-                field: "credentials.access_key_id",
-                message: "must not be empty".into(),
-            });
-        }
-        if config.credentials.access_key_secret.is_empty() {
-            return Err(ConfigError {
-                field: "credentials.access_key_secret",
-                message: "must not be empty".into(),
-            });
+        if let Some(fixed) = config.credentials.static_credentials() {
+            if fixed.access_key_id.trim().is_empty() {
+                return Err(ConfigError {
+                    field: "credentials.access_key_id",
+                    message: "must not be empty".into(),
+                });
+            }
+            if fixed.access_key_secret.is_empty() {
+                return Err(ConfigError {
+                    field: "credentials.access_key_secret",
+                    message: "must not be empty".into(),
+                });
+            }
         }
         if config.retry.max_attempts == 0 {
             return Err(ConfigError {
@@ -249,9 +258,11 @@ impl Client {
                 message: e.to_string(),
             })?;
         let mut redactor = Redactor::default();
-        redactor.add(config.credentials.access_key_secret.expose());
-        if let Some(token) = &config.credentials.security_token {
-            redactor.add(token.expose());
+        if let Some(fixed) = config.credentials.static_credentials() {
+            redactor.add(fixed.access_key_secret.expose());
+            if let Some(token) = &fixed.security_token {
+                redactor.add(token.expose());
+            }
         }
         Ok(Client {
             inner: Arc::new(Inner {
@@ -322,6 +333,7 @@ impl Client {
         let policy = &self.inner.retry;
         let mut last: Option<ApiError> = None;
         let mut attempt: u32 = 0;
+        let mut renewed = false;
         loop {
             if cx.cancel.is_cancelled() {
                 return Err(cancelled(action, attempt));
@@ -329,6 +341,17 @@ impl Client {
             if cx.deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(deadline_exceeded(action, attempt, last));
             }
+            let creds = tokio::select! {
+                biased;
+                _ = cx.cancel.cancelled() => return Err(cancelled(action, attempt)),
+                _ = sleep_until(cx.deadline) => {
+                    return Err(deadline_exceeded(action, attempt, last));
+                }
+                creds = self.inner.credentials.get() => creds.map_err(|e| ApiError::Credentials {
+                    action: action.to_owned(),
+                    message: e.to_string(),
+                })?,
+            };
             attempt += 1;
             log::debug!(
                 "{action}: attempt {attempt}/{} to {}",
@@ -341,7 +364,7 @@ impl Client {
                 _ = sleep_until(cx.deadline) => {
                     return Err(deadline_exceeded(action, attempt, last));
                 }
-                outcome = self.attempt::<Resp>(product, action, &business, &redactor) => outcome,
+                outcome = self.attempt::<Resp>(product, action, &business, &creds, &redactor) => outcome,
             };
             let err = match outcome {
                 Ok((resp, request_id)) => {
@@ -350,6 +373,36 @@ impl Client {
                 }
                 Err(err) => err,
             };
+            if is_token_rejected(&err) {
+                let provider = &self.inner.credentials;
+                if !provider.is_refreshable() {
+                    return Err(ApiError::Credentials {
+                        action: action.to_owned(),
+                        message: format!(
+                            "the service refused the STS security token ({err}). The token was given as a fixed \
+                             value ({}), which cannot be renewed: it has most likely expired. Use a source that \
+                             refreshes itself instead: assume_role, assume_role_with_oidc, ecs_role_name, \
+                             credentials_uri, or a profile of mode RamRoleArn, OIDC, EcsRamRole, External or \
+                             CredentialsURI",
+                            provider.describe()
+                        ),
+                    });
+                }
+                if !renewed && attempt < policy.max_attempts.max(2) {
+                    renewed = true;
+                    log::debug!(
+                        "{action}: attempt {attempt}: the security token was refused; renewing it"
+                    );
+                    if let Err(e) = provider.refresh_after_rejection(&creds.access_key_id).await {
+                        return Err(ApiError::Credentials {
+                            action: action.to_owned(),
+                            message: e.to_string(),
+                        });
+                    }
+                    last = Some(err);
+                    continue;
+                }
+            }
             let Some(kind) = retry::classify(&err) else {
                 log::debug!("{action}: attempt {attempt} failed, not retryable: {err}");
                 return Err(err);
@@ -383,9 +436,14 @@ impl Client {
         product: Product,
         action: &str,
         business: &[(String, String)],
+        creds: &Credentials,
         redactor: &Redactor,
     ) -> Result<(Resp, String), ApiError> {
-        let creds = &self.inner.credentials;
+        let mut redactor = redactor.clone();
+        redactor.add(creds.access_key_secret.expose());
+        if let Some(token) = &creds.security_token {
+            redactor.add(token.expose());
+        }
         let mut pairs: Vec<(String, String)> = vec![
             ("Action".into(), action.to_owned()),
             ("Version".into(), product.version().to_owned()),
@@ -401,7 +459,6 @@ impl Client {
         }
         pairs.extend(business.iter().cloned());
         let signature = signer::sign("POST", &pairs, creds.access_key_secret.expose());
-        let mut redactor = redactor.clone();
         redactor.add(&signature);
         pairs.push((signer::SIGNATURE_PARAM.into(), signature));
         let body = signer::form_body(&pairs);
@@ -437,6 +494,21 @@ impl Client {
             .map(Duration::from_millis);
         let bytes = response.bytes().await.map_err(transport)?;
         decode_answer(action, status, retry_after, &bytes, &redactor)
+    }
+}
+
+/// True when the service refused the request's security token: expired
+/// (also as seen through the older ECS path, `InvalidParameter` naming
+/// `SecurityToken.Expired`) or not matching the AccessKey.
+fn is_token_rejected(err: &ApiError) -> bool {
+    match err {
+        ApiError::Api { code, message, .. } => {
+            matches!(
+                code.as_str(),
+                "InvalidSecurityToken.Expired" | "InvalidSecurityToken.MismatchWithAccessKey"
+            ) || (code == "InvalidParameter" && message.contains("SecurityToken.Expired"))
+        }
+        _ => false,
     }
 }
 

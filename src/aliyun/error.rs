@@ -95,6 +95,14 @@ pub enum ApiError {
         #[source]
         last: Option<Box<ApiError>>,
     },
+    /// No usable credentials: the source failed, or a fixed STS token expired.
+    /// The message names the source and never holds a secret.
+    Credentials {
+        /// The RPC action that needed them.
+        action: String,
+        /// What went wrong, and what to do.
+        message: String,
+    },
     /// The caller's cancellation token fired.
     Cancelled {
         /// The RPC action.
@@ -151,6 +159,9 @@ impl fmt::Display for ApiError {
                 }
                 Ok(())
             }
+            ApiError::Credentials { action, message } => {
+                write!(f, "{action} failed: no usable credentials: {message}")
+            }
             ApiError::Cancelled { action, attempts } => {
                 write!(f, "{action} cancelled after {attempts} attempt(s)")
             }
@@ -175,6 +186,7 @@ impl ApiError {
             | ApiError::Decode { action, .. }
             | ApiError::Encode { action, .. }
             | ApiError::DeadlineExceeded { action, .. }
+            | ApiError::Credentials { action, .. }
             | ApiError::Cancelled { action, .. } => action,
         }
     }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::aliyun::{Client, ClientConfig, Credentials};
+use crate::aliyun::{Client, ClientConfig};
 use crate::tf::{DataSource, Diagnostics, Provider, Resource, Schema, Value};
 
 pub mod common;
@@ -16,6 +16,7 @@ pub mod eci_image_caches;
 pub mod ecs_image_pipeline_execution;
 pub mod ecs_image_pipeline_executions;
 pub mod provider_config;
+pub mod provider_credentials;
 pub mod wait;
 
 /// The provider.
@@ -36,11 +37,8 @@ impl Provider for AliyunProvider {
             return None;
         }
         let settings = provider_config::resolve(config, |name| std::env::var(name).ok(), diags)?;
-        let mut credentials = Credentials::new(settings.access_key, settings.secret_key);
-        if let Some(token) = settings.security_token {
-            credentials = credentials.with_security_token(token);
-        }
-        let mut client_config = ClientConfig::new(settings.region, credentials);
+        // One chain per provider block: aliases never share a credential.
+        let mut client_config = ClientConfig::new(settings.region, settings.credentials.build());
         client_config.eci_endpoint = settings.eci_endpoint;
         client_config.ecs_endpoint = settings.ecs_endpoint;
         client_config.user_agent =

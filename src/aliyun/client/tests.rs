@@ -89,7 +89,7 @@ fn construction_validates_and_makes_no_network_call() {
         "ecs_endpoint"
     );
     assert_eq!(
-        bad(|c| c.credentials.access_key_secret = Secret::new("")),
+        bad(|c| c.credentials = Credentials::new("id", Secret::new("")).into()),
         "credentials.access_key_secret"
     );
     assert_eq!(bad(|c| c.retry.max_attempts = 0), "retry.max_attempts");
