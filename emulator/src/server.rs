@@ -116,7 +116,8 @@ pub struct Shared {
 impl Shared {
     /// Build from a configuration.
     pub fn new(config: Config) -> Self {
-        let world = World::new(Settings::from_config(&config), config.clock.clone());
+        let mut world = World::new(Settings::from_config(&config), config.clock.clone());
+        world.identity = crate::sts::Identity::from_config(&config);
         let faults = FaultState::new(
             config.fault_rate,
             config.fault_seed,
@@ -144,7 +145,7 @@ impl Shared {
 }
 
 impl Inner {
-    fn push_log(&mut self, mut e: LogEntry, limit: usize) {
+    pub(crate) fn push_log(&mut self, mut e: LogEntry, limit: usize) {
         self.log_seq += 1;
         e.seq = self.log_seq;
         self.log.push_back(e);
@@ -295,6 +296,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", get(rpc).post(rpc))
         .merge(crate::inspect::routes())
+        .merge(crate::metadata::routes())
         .fallback(not_found)
         .with_state(shared)
 }
@@ -451,11 +453,15 @@ async fn rpc(
         method: raw.method.clone(),
     };
     let verified = {
-        let mut inner = shared.lock();
+        let mut guard = shared.lock();
+        let inner = &mut *guard;
+        let now = inner.world.clock.now();
         Verifier {
             config: &shared.config,
             nonces: &mut inner.nonces,
             wall_now: wall_now(),
+            identity: &inner.world.identity,
+            clock_now: now,
         }
         .verify(&raw)
     };
