@@ -81,8 +81,10 @@ pub fn mask(params: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| {
             let last = k.rsplit('.').next().unwrap_or(k);
-            let secret = matches!(last, "Signature" | "SecurityToken" | "AccessKeySecret")
-                || last.contains("Password")
+            let secret = matches!(
+                last,
+                "Signature" | "SecurityToken" | "AccessKeySecret" | "OIDCToken"
+            ) || last.contains("Password")
                 || last.contains("Secret");
             (k.clone(), if secret { "******".into() } else { v.clone() })
         })
@@ -536,6 +538,7 @@ mod tests {
             ("ImageRegistryCredential.1.Password", "pw"),
             ("Signature", "sig"),
             ("SecurityToken", "tok"),
+            ("OIDCToken", "jwt"),
             ("ImageCacheName", "n"),
         ]
         .iter()
@@ -545,6 +548,7 @@ mod tests {
         assert_eq!(m["ImageRegistryCredential.1.Password"], "******");
         assert_eq!(m["Signature"], "******");
         assert_eq!(m["SecurityToken"], "******");
+        assert_eq!(m["OIDCToken"], "******");
         assert_eq!(m["ImageCacheName"], "n");
     }
 }

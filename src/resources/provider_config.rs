@@ -17,6 +17,8 @@ const REGION_ENV: &[&str] = &[
     "ALIBABA_CLOUD_REGION_ID",
     "ALIBABA_CLOUD_REGION",
     "ALICLOUD_REGION",
+    "ALICLOUD_REGION_ID",
+    "ALIBABACLOUD_REGION_ID",
 ];
 
 /// The provider block's schema.

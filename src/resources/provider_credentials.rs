@@ -60,7 +60,7 @@ pub fn add_schema(block: Block) -> Block {
     .attr("session_expiration", expiration().doc(
         "Session length in seconds, 900 to 43200 (up to the role's maximum session duration). \
          Default: `ALICLOUD_ASSUME_ROLE_SESSION_EXPIRATION`, then 3600."))
-    .attr("external_id", s().doc("External ID required by the role's trust policy."));
+    .attr("external_id", s().doc("External ID required by the role's trust policy. Default: `ALIBABA_CLOUD_EXTERNAL_ID`, then `ALIBABACLOUD_EXTERNAL_ID`."));
     let oidc = Block::new(
         "Exchange an OIDC token (a CI system's, or an ACK pod's with RRSA) for a RAM role with \
          AssumeRoleWithOIDC. The token file is read again at every renewal.",
@@ -143,6 +143,33 @@ pub fn add_schema(block: Block) -> Block {
         .block_limited("assume_role", Nesting::List, assume_role, 0, 1)
         .block_limited("assume_role_with_oidc", Nesting::List, oidc, 0, 1)
 }
+
+/// The AccessKey variable families, in order: (id, secret, token). The first
+/// family with both an id and a secret provides all three. The bare
+/// `ACCESS_KEY_ID` / `ACCESS_KEY_SECRET` the CLI also reads are left out:
+/// names that generic often belong to something else.
+const KEY_FAMILIES: &[(&str, &str, &str)] = &[
+    (
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+    ),
+    (
+        "ALICLOUD_ACCESS_KEY",
+        "ALICLOUD_SECRET_KEY",
+        "ALICLOUD_SECURITY_TOKEN",
+    ),
+    (
+        "ALIBABACLOUD_ACCESS_KEY_ID",
+        "ALIBABACLOUD_ACCESS_KEY_SECRET",
+        "ALIBABACLOUD_SECURITY_TOKEN",
+    ),
+    (
+        "ALICLOUD_ACCESS_KEY_ID",
+        "ALICLOUD_ACCESS_KEY_SECRET",
+        "ALICLOUD_SECURITY_TOKEN",
+    ),
+];
 
 /// Reads one setting: the first non-empty variable of `names`.
 fn first_env(env: &dyn Fn(&str) -> Option<String>, names: &[&str]) -> Option<String> {
@@ -338,34 +365,31 @@ pub fn resolve(
         tried.push("`ecs_role_name` argument: not set".into());
 
         // 2. The environment.
-        for (id, secret, token) in [
-            (
-                "ALIBABA_CLOUD_ACCESS_KEY_ID",
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-                "ALIBABA_CLOUD_SECURITY_TOKEN",
-            ),
-            (
-                "ALICLOUD_ACCESS_KEY",
-                "ALICLOUD_SECRET_KEY",
-                "ALICLOUD_SECURITY_TOKEN",
-            ),
-            (
-                "ALIBABACLOUD_ACCESS_KEY_ID",
-                "ALIBABACLOUD_ACCESS_KEY_SECRET",
-                "ALIBABACLOUD_SECURITY_TOKEN",
-            ),
-        ] {
-            if let (Some(i), Some(s)) = (first_env(env, &[id]), first_env(env, &[secret])) {
-                let mut c = Credentials::new(i.trim(), Secret::new(s.trim()));
-                if let Some(t) = first_env(env, &[token]) {
-                    c = c.with_security_token(t.trim());
+        let families = KEY_FAMILIES
+            .iter()
+            .filter_map(|(id, secret, token)| {
+                match (first_env(env, &[id]), first_env(env, &[secret])) {
+                    (Some(i), Some(s)) => Some((*id, i, s, first_env(env, &[token]))),
+                    _ => None,
                 }
-                break 'found Some(SourceSpec::Static(c));
+            })
+            .collect::<Vec<_>>();
+        if let Some((var, i, s, t)) = families.first() {
+            if let Some((other, ..)) = families.iter().find(|f| f.1.trim() != i.trim()) {
+                diags.warn(
+                    "Two AccessKeys in the environment",
+                    format!("{var} and {other} name different AccessKeys; the provider uses {var}'s family."),
+                );
             }
+            let mut c = Credentials::new(i.trim(), Secret::new(s.trim()));
+            if let Some(t) = t {
+                c = c.with_security_token(t.trim());
+            }
+            break 'found Some(SourceSpec::Static(c));
         }
         tried.push(
-            "AccessKey variables: neither ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET, ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY \
-             nor ALIBABACLOUD_ACCESS_KEY_ID/_SECRET are set"
+            "AccessKey variables: none of ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET, ALICLOUD_ACCESS_KEY/ALICLOUD_SECRET_KEY, \
+             ALIBABACLOUD_ACCESS_KEY_ID/_SECRET, ALICLOUD_ACCESS_KEY_ID/_SECRET are set"
                 .into(),
         );
         let triple = ["ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN"]
@@ -390,7 +414,8 @@ pub fn resolve(
              ALIBABA_CLOUD_OIDC_TOKEN_FILE are not all set"
                 .into(),
         );
-        let cli_disabled = is_true(env, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED");
+        let cli_disabled = is_true(env, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED")
+            || is_true(env, "ALIBABA_CLOUD_IGNORE_PROFILE");
         if let (_, Some(name)) = named_profile(config, env) {
             if !cli_disabled {
                 match load_profile(config, env, &name, &ep) {
@@ -410,6 +435,17 @@ pub fn resolve(
             env,
             &["ALIBABA_CLOUD_CREDENTIALS_URI", "ALICLOUD_CREDENTIALS_URI"],
         ) {
+            if first_env(
+                env,
+                &["ALIBABA_CLOUD_ECS_METADATA", "ALICLOUD_ECS_ROLE_NAME"],
+            )
+            .is_some()
+            {
+                diags.warn(
+                    "Two credential sources in the environment",
+                    "Both a credentials URI and an ECS role name are set; the credentials URI is used.",
+                );
+            }
             break 'found Some(SourceSpec::Uri(uri.trim().to_string()));
         }
         tried.push("ALIBABA_CLOUD_CREDENTIALS_URI and ALICLOUD_CREDENTIALS_URI: not set".into());
@@ -424,7 +460,9 @@ pub fn resolve(
         // 3. The file's current profile.
         match profile_path(config, env) {
             _ if cli_disabled => {
-                tried.push("profile file: skipped (ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true)".into())
+                tried.push(
+                "profile file: skipped (ALIBABA_CLOUD_CLI_PROFILE_DISABLED or ALIBABA_CLOUD_IGNORE_PROFILE is true)".into(),
+            )
             }
             None => tried.push("profile file: no home directory (HOME) to find it in".into()),
             Some(path) => match ConfigFile::load(&path) {
@@ -507,7 +545,12 @@ pub fn resolve(
                 },
             };
             params.policy = nonempty(block.str_attr("policy"));
-            params.external_id = nonempty(block.str_attr("external_id"));
+            params.external_id = nonempty(block.str_attr("external_id")).or_else(|| {
+                first_env(
+                    env,
+                    &["ALIBABA_CLOUD_EXTERNAL_ID", "ALIBABACLOUD_EXTERNAL_ID"],
+                )
+            });
             let endpoint = ep.sts_for(None, false);
             base.assume(params, endpoint)
         }
@@ -527,6 +570,22 @@ fn load_profile(
     })?;
     let file = ConfigFile::load(&path)?;
     let spec = file.resolve(name, ep)?;
+    let external = match spec {
+        SourceSpec::Process(_) => Some("External"),
+        SourceSpec::Uri(_) => Some("CredentialsURI"),
+        _ => None,
+    };
+    if let Some(mode) = external {
+        let disabled = env("ALIBABA_CLOUD_DISABLE_EXTERNAL_PROCESS")
+            .is_some_and(|x| matches!(x.trim().to_ascii_lowercase().as_str(), "1" | "true"));
+        if disabled {
+            return Err(ProfileError::Invalid {
+                name: name.into(),
+                mode: mode.into(),
+                message: "external credential sources are disabled (ALIBABA_CLOUD_DISABLE_EXTERNAL_PROCESS)".into(),
+            });
+        }
+    }
     if let SourceSpec::EcsRamRole { .. } = spec {
         if is_true(env, "ALIBABA_CLOUD_ECS_METADATA_DISABLED") {
             return Err(ProfileError::Invalid {
@@ -677,6 +736,24 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        assert!(d.0.is_empty(), "{:?}", d.0);
+        // Two families naming different keys: the first wins, with a warning.
+        let mut d = Diagnostics::new();
+        let vars = env(&[
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "a"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s1"),
+            ("ALICLOUD_ACCESS_KEY", "b"),
+            ("ALICLOUD_SECRET_KEY", "s2"),
+        ]);
+        resolve(&config(&[]), &vars, "cn-hangzhou", &mut d).unwrap();
+        assert!(!d.has_errors());
+        assert!(
+            d.0[0]
+                .detail
+                .contains("ALIBABA_CLOUD_ACCESS_KEY_ID and ALICLOUD_ACCESS_KEY"),
+            "{:?}",
+            d.0
+        );
     }
 
     #[test]
