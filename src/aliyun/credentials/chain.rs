@@ -17,8 +17,10 @@
 //!   `tokio::sync::Mutex`; callers that arrive during a refresh wait for it
 //!   and then use its result instead of starting their own.
 //! - A failed refresh while the old value still has at least 60 s left keeps
-//!   the old value (logged); otherwise the error, which names the source, is
-//!   returned. An expired value is never used for signing.
+//!   the old value (logged) and tries again after 5–15 s (jittered, so a
+//!   down endpoint is not hammered by every request); otherwise the error,
+//!   which names the source, is returned. An expired value is never used for
+//!   signing.
 //! - When the service rejects a token as expired or mismatched,
 //!   [`CredentialProvider::refresh_after_rejection`] forces one refresh,
 //!   unless another caller has already replaced the rejected credential.
@@ -300,7 +302,17 @@ impl CredentialProvider {
                             "credentials: refresh failed ({err}); the current credential has {} s left and stays in use",
                             left.as_secs()
                         );
-                        return Ok(cached.fetched.clone());
+                        let fetched = cached.fetched.clone();
+                        let pause = Duration::from_millis(5_000 + rand::random::<u64>() % 10_000);
+                        let latest = fetched
+                            .expiration
+                            .map(|e| e - KEEP_ON_FAILURE)
+                            .unwrap_or(now + pause);
+                        *slot = Some(Cached {
+                            fetched: fetched.clone(),
+                            refresh_at: Some((now + pause).min(latest)),
+                        });
+                        return Ok(fetched);
                     }
                 }
                 Err(err)
@@ -317,6 +329,7 @@ mod tests {
 
     struct Counting {
         calls: Arc<AtomicU64>,
+        attempts: Arc<AtomicU64>,
         lifetime: Duration,
         now: Arc<Mutex<SystemTime>>,
         fail: Arc<Mutex<bool>>,
@@ -330,6 +343,7 @@ mod tests {
         }
         async fn fetch(&self) -> Result<Fetched, CredentialsError> {
             tokio::time::sleep(self.delay).await;
+            self.attempts.fetch_add(1, Ordering::SeqCst);
             if *self.fail.lock().unwrap() {
                 return Err(CredentialsError::new(self.name(), "down"));
             }
@@ -344,18 +358,21 @@ mod tests {
     struct Fixture {
         provider: CredentialProvider,
         calls: Arc<AtomicU64>,
+        attempts: Arc<AtomicU64>,
         now: Arc<Mutex<SystemTime>>,
         fail: Arc<Mutex<bool>>,
     }
 
     fn fixture(lifetime: Duration, delay: Duration) -> Fixture {
         let calls = Arc::new(AtomicU64::new(0));
+        let attempts = Arc::new(AtomicU64::new(0));
         let now = Arc::new(Mutex::new(
             SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000),
         ));
         let fail = Arc::new(Mutex::new(false));
         let source = Counting {
             calls: calls.clone(),
+            attempts: attempts.clone(),
             lifetime,
             now: now.clone(),
             fail: fail.clone(),
@@ -369,6 +386,7 @@ mod tests {
         Fixture {
             provider,
             calls,
+            attempts,
             now,
             fail,
         }
@@ -413,7 +431,13 @@ mod tests {
         f.advance(2700);
         *f.fail.lock().unwrap() = true;
         assert_eq!(f.provider.get().await.unwrap().access_key_id, "STS.0");
-        f.advance(900 - 30);
+        // The next calls within a few seconds do not hammer the failing source.
+        assert_eq!(f.provider.get().await.unwrap().access_key_id, "STS.0");
+        assert_eq!(f.attempts.load(Ordering::SeqCst), 2);
+        f.advance(16);
+        assert_eq!(f.provider.get().await.unwrap().access_key_id, "STS.0");
+        assert_eq!(f.attempts.load(Ordering::SeqCst), 3);
+        f.advance(900 - 30 - 16);
         let err = f.provider.get().await.unwrap_err();
         assert_eq!(err.to_string(), "test source: down");
         *f.fail.lock().unwrap() = false;

@@ -164,8 +164,19 @@ impl Source for ExternalProcess {
                 Err(e) => return Err(err(format!("waiting for it failed: {e}"))),
             }
         };
-        let stdout = out_reader.join().unwrap_or_default();
-        let stderr = err_reader.join().unwrap_or_default();
+        // A child the command left in the background may keep the pipes open:
+        // give the readers a few seconds, never forever.
+        let join = |reader: std::thread::JoinHandle<Vec<u8>>| async move {
+            let joined = tokio::task::spawn_blocking(move || reader.join().unwrap_or_default());
+            match tokio::time::timeout(Duration::from_secs(5), joined).await {
+                Ok(Ok(bytes)) => Some(bytes),
+                _ => None,
+            }
+        };
+        let stdout = join(out_reader)
+            .await
+            .ok_or_else(|| err("its output did not end within 5 s of its exit".into()))?;
+        let stderr = join(err_reader).await.unwrap_or_default();
         if !status.success() {
             return Err(err(format!(
                 "exited with {status} ({} bytes on stderr)",

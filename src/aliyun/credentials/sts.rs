@@ -256,23 +256,33 @@ impl Source for AssumeRoleWithOidc {
     }
 
     async fn fetch(&self) -> Result<Fetched, CredentialsError> {
+        match self.exchange().await {
+            // A rotated token file may already hold a fresh token: read it again, once.
+            Err(CallError::Api { code, .. })
+                if code == "AuthenticationFail.OIDCToken.Expired"
+                    && matches!(self.token, OidcToken::File(_)) =>
+            {
+                self.exchange().await
+            }
+            other => other,
+        }
+        .map_err(|e| CredentialsError::new(self.name(), e.message()))
+    }
+}
+
+impl AssumeRoleWithOidc {
+    async fn exchange(&self) -> Result<Fetched, CallError> {
         let token = match &self.token {
             OidcToken::Literal(t) => t.expose().to_string(),
             OidcToken::File(path) => std::fs::read_to_string(path)
                 .map_err(|e| {
-                    CredentialsError::new(
-                        self.name(),
-                        format!("cannot read the OIDC token file {path}: {e}"),
-                    )
+                    CallError::Other(format!("cannot read the OIDC token file {path}: {e}"))
                 })?
                 .trim()
                 .to_string(),
         };
         if token.is_empty() {
-            return Err(CredentialsError::new(
-                self.name(),
-                "the OIDC token is empty",
-            ));
+            return Err(CallError::Other("the OIDC token is empty".into()));
         }
         let query = common("AssumeRoleWithOIDC");
         let mut body = vec![
@@ -288,9 +298,7 @@ impl Source for AssumeRoleWithOidc {
         if let Some(p) = &self.params.policy {
             body.push(("Policy".into(), p.clone()));
         }
-        call(&self.http, &self.endpoint, &query, &body)
-            .await
-            .map_err(|e| CredentialsError::new(self.name(), e.message()))
+        call(&self.http, &self.endpoint, &query, &body).await
     }
 }
 
