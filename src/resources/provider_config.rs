@@ -41,7 +41,10 @@ pub fn schema() -> Schema {
             "sts",
             Attribute::optional(Type::String)
                 .doc("STS endpoint (host or URL), same as `sts_endpoint`.")
-                .validate(Matches::new("^[^\\s]+$", "a host or URL without spaces")),
+                .validate(Matches::new(
+                    r"^(https?://)?[A-Za-z0-9.-]+(:[0-9]+)?/?$",
+                    "a host or an `http(s)://host[:port]` URL",
+                )),
         );
     let block = Block::new("Alibaba Cloud: ECI image and data caches, ECS image builds.")
         .attr("region", Attribute::optional(Type::String)

@@ -33,7 +33,7 @@ use crate::aliyun::credentials::profile::{default_path, ConfigFile, ProfileError
 use crate::aliyun::credentials::sts::{self, OidcToken, RoleParams};
 use crate::aliyun::credentials::Endpoints;
 use crate::aliyun::{Credentials, Secret, SourceSpec};
-use crate::tf::validators::IntBetween;
+use crate::tf::validators::{IntBetween, Matches};
 use crate::tf::{Attribute, AttributePath, Block, Diagnostics, Nesting, Type, Value};
 
 /// The environment variable pointing the provider at a different instance
@@ -44,6 +44,18 @@ pub const METADATA_ENDPOINT_ENV: &str = "ALIBABA_CLOUD_ECS_METADATA_ENDPOINT";
 /// `security_token`) to the provider block.
 pub fn add_schema(block: Block) -> Block {
     let s = || Attribute::optional(Type::String);
+    let role_arn = || {
+        s().validate(Matches::new(
+            r"^acs:ram::[0-9]+:role/[^\s]+$",
+            "a role ARN like `acs:ram::1234567890123456:role/terraform`",
+        ))
+    };
+    let endpoint = || {
+        s().validate(Matches::new(
+            r"^(https?://)?[A-Za-z0-9.-]+(:[0-9]+)?/?$",
+            "a host or an `http(s)://host[:port]` URL",
+        ))
+    };
     let expiration = || {
         Attribute::optional(Type::Number)
             .doc("Session length in seconds, 900 to 43200 (up to the role's maximum session duration). Default 3600.")
@@ -54,7 +66,7 @@ pub fn add_schema(block: Block) -> Block {
          an expiring source is refreshed before each AssumeRole). The temporary credential is \
          renewed before it expires.",
     )
-    .attr("role_arn", s().doc("ARN of the role, `acs:ram::<account>:role/<name>`. Default: `ALICLOUD_ASSUME_ROLE_ARN`, then `ALIBABA_CLOUD_ROLE_ARN`."))
+    .attr("role_arn", role_arn().doc("ARN of the role, `acs:ram::<account>:role/<name>`. Default: `ALICLOUD_ASSUME_ROLE_ARN`, then `ALIBABA_CLOUD_ROLE_ARN`."))
     .attr("session_name", s().doc("Session name. Default: `ALICLOUD_ASSUME_ROLE_SESSION_NAME`, then `ALIBABA_CLOUD_ROLE_SESSION_NAME`, then `terraform`."))
     .attr("policy", s().doc("Inline policy (JSON) narrowing the role's permissions."))
     .attr("session_expiration", expiration().doc(
@@ -67,7 +79,11 @@ pub fn add_schema(block: Block) -> Block {
     )
     .attr(
         "oidc_provider_arn",
-        s().doc("ARN of the OIDC provider. Default: `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`."),
+        s().validate(Matches::new(
+            r"^acs:ram::[0-9]+:oidc-provider/[^\s]+$",
+            "an OIDC provider ARN like `acs:ram::1234567890123456:oidc-provider/ci`",
+        ))
+        .doc("ARN of the OIDC provider. Default: `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`."),
     )
     .attr(
         "oidc_token_file",
@@ -81,7 +97,7 @@ pub fn add_schema(block: Block) -> Block {
     )
     .attr(
         "role_arn",
-        s().doc("ARN of the role. Default: `ALIBABA_CLOUD_ROLE_ARN`."),
+        role_arn().doc("ARN of the role. Default: `ALIBABA_CLOUD_ROLE_ARN`."),
     )
     .attr(
         "role_session_name",
@@ -124,7 +140,11 @@ pub fn add_schema(block: Block) -> Block {
         )
         .attr(
             "credentials_uri",
-            s().doc(
+            s().validate(Matches::new(
+                r"^https?://[^\s]+$",
+                "an `http://` or `https://` URL",
+            ))
+            .doc(
                 "URL answering `{\"Code\": \"Success\", \"AccessKeyId\", \"AccessKeySecret\", \
              \"SecurityToken\", \"Expiration\"}`, read again before expiry. Default: \
              `ALIBABA_CLOUD_CREDENTIALS_URI`, then `ALICLOUD_CREDENTIALS_URI`.",
@@ -132,7 +152,7 @@ pub fn add_schema(block: Block) -> Block {
         )
         .attr(
             "sts_endpoint",
-            s().doc(
+            endpoint().doc(
                 "STS endpoint (host or URL) for `assume_role`, `assume_role_with_oidc` and role \
              profiles; same as `endpoints { sts }`. Default: `ALIBABA_CLOUD_STS_ENDPOINT`, else \
              `sts.<ALIBABA_CLOUD_STS_REGION>.aliyuncs.com` (`sts-vpc.` with \
