@@ -775,3 +775,17 @@ fn metadata_that_never_answers_fails_within_seconds() {
     eprintln!("metadata silent: terraform apply failed after {took:?}");
     drop(silent);
 }
+
+#[test]
+fn imdsv2_refused_with_imdsv1_disabled_is_an_error_without_any_get() {
+    let mut t = setup(Config {
+        imds_v2_disabled: true,
+        ..emulator_config()
+    });
+    t.ws.env("ALIBABA_CLOUD_IMDSV1_DISABLED", "true");
+    let text = fails(&t, "  ecs_role_name = \"EcsRunner\"");
+    one_error(&text);
+    assert!(text.contains("IMDSv1 is disabled"), "{text}");
+    assert_eq!(t.calls("ImdsToken"), 1);
+    assert_eq!(t.calls("ImdsCredentials") + t.calls("ImdsRoleName"), 0);
+}

@@ -807,6 +807,66 @@ mod tests {
     }
 
     #[test]
+    fn sts_endpoint_precedence_and_metadata_address() {
+        let sts_block = Value::List(vec![Value::object([
+            ("eci", Value::Null),
+            ("ecs", Value::Null),
+            ("sts", Value::from("http://block:1")),
+        ])]);
+        let e = |c: &Value, vars: &[(&str, &str)]| endpoints(c, &env(vars), "cn-hangzhou");
+        let both = config(&[
+            ("sts_endpoint", "sts.example.com".into()),
+            ("endpoints", sts_block.clone()),
+        ]);
+        assert_eq!(
+            e(&both, &[]).sts_override.as_deref(),
+            Some("https://sts.example.com")
+        );
+        let block = config(&[("endpoints", sts_block)]);
+        assert_eq!(
+            e(&block, &[("ALIBABA_CLOUD_STS_ENDPOINT", "http://env:2")])
+                .sts_override
+                .as_deref(),
+            Some("http://block:1")
+        );
+        let none = config(&[]);
+        assert_eq!(
+            e(&none, &[("ALIBABA_CLOUD_STS_ENDPOINT", "http://env:2/")])
+                .sts_override
+                .as_deref(),
+            Some("http://env:2")
+        );
+        let d = e(
+            &none,
+            &[
+                ("ALIBABA_CLOUD_STS_REGION", "cn-shanghai"),
+                ("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "TRUE"),
+            ],
+        );
+        assert_eq!(
+            (d.sts_override, d.sts_default.as_str()),
+            (None, "https://sts-vpc.cn-shanghai.aliyuncs.com")
+        );
+        let d = e(&none, &[]);
+        assert_eq!(d.sts_default, "https://sts.cn-hangzhou.aliyuncs.com");
+        assert_eq!(d.metadata, "http://100.100.100.200");
+        assert!(!d.imds_v1_disabled);
+        let d = e(
+            &none,
+            &[
+                (METADATA_ENDPOINT_ENV, "http://127.0.0.1:9/"),
+                ("ALIBABA_CLOUD_IMDSV1_DISABLED", "true"),
+            ],
+        );
+        assert_eq!(d.metadata, "http://127.0.0.1:9");
+        assert!(d.imds_v1_disabled);
+        assert_eq!(
+            endpoints(&none, &env(&[]), "xx-nowhere-1").sts_default,
+            "https://sts.aliyuncs.com"
+        );
+    }
+
+    #[test]
     fn nothing_anywhere_is_one_error_listing_every_place_in_order() {
         let mut d = Diagnostics::new();
         let home = tempfile::tempdir().unwrap();
