@@ -328,9 +328,10 @@ fn core_of(value: &str) -> String {
 }
 
 #[test]
-fn sts_secrets_oidc_tokens_and_metadata_answers_stay_secret() {
-    // See: issue 8. Three aliases: assume_role over a static key, OIDC with the
-    // token in the block, the ECS role through the metadata endpoint.
+fn sts_secrets_oidc_tokens_and_metadata_uri_and_process_answers_stay_secret() {
+    // See: issue 8. Five aliases: assume_role over a static key, OIDC with the
+    // token in the block, the ECS role through the metadata endpoint, a
+    // credentials URI, and an external process (through a profile).
     let secrets = Secrets::new();
     let oidc = Secret::new("oidc-token");
     let account = "1234567890123456";
@@ -375,7 +376,7 @@ resource "aliyun_eci_image_cache" "{alias}" {{
         )
     };
     let config = format!(
-        "{REQUIRED_PROVIDERS}\n{}\n{}\n{}",
+        "{REQUIRED_PROVIDERS}\n{}\n{}\n{}\n{}\n{}",
         provider(
             "sts",
             &format!(
@@ -391,6 +392,26 @@ resource "aliyun_eci_image_cache" "{alias}" {{
             )
         ),
         provider("ecs", "  ecs_role_name = \"EcsRunner\""),
+        provider(
+            "uri",
+            &format!("  credentials_uri = \"{endpoint}/credentials-uri\""),
+        ),
+        provider("ext", "  profile = \"ext\""),
+    );
+    // The external process prints a credential the emulator issued.
+    let (ext_id, ext_secret, ext_token, ext_exp) = t.emu.issue_session("external", 3600);
+    let script = t.ws.path().join("get-creds.sh");
+    t.ws.write(
+        "get-creds.sh",
+        &format!(
+            "#!/bin/sh\necho '{{\"mode\":\"StsToken\",\"access_key_id\":\"{ext_id}\",\"access_key_secret\":\"{ext_secret}\",\"sts_token\":\"{ext_token}\",\"expiration\":\"{ext_exp}\"}}'\n"
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    t.ws.write(
+        ".aliyun/config.json",
+        &serde_json::json!({"profiles": [{"name": "ext", "mode": "External", "process_command": script.display().to_string()}]})
+            .to_string(),
     );
     t.ws.write("main.tf", &config);
     let mut outputs = Vec::new();
@@ -406,7 +427,12 @@ resource "aliyun_eci_image_cache" "{alias}" {{
         ));
     }
     // Every source was used.
-    for action in ["AssumeRole", "AssumeRoleWithOIDC", "ImdsCredentials"] {
+    for action in [
+        "AssumeRole",
+        "AssumeRoleWithOIDC",
+        "ImdsCredentials",
+        "CredentialsUri",
+    ] {
         assert!(t.calls(action) >= 1, "{action}: {}", t.emulator_report());
     }
     let mut cores = vec![
@@ -426,7 +452,13 @@ resource "aliyun_eci_image_cache" "{alias}" {{
             core_of(&s.token),
         ));
     }
-    assert!(cores.len() >= 8, "{cores:?}");
+    assert!(cores.len() >= 12, "{cores:?}");
+    // The external process's credential signed its cache.
+    assert!(t
+        .emu
+        .requests()
+        .iter()
+        .any(|r| r.access_key_id.as_deref() == Some(ext_id.as_str())));
     // The search looks at the right text: the provider's own trace log is there.
     assert!(
         outputs[0].contains("rpc=ApplyResourceChange"),
