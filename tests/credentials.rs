@@ -534,6 +534,14 @@ fn a_two_hour_wait_survives_expiry_of_15_minute_credentials() {
             "ImdsCredentials",
             "STS.ecs-EcsRunner.",
         ),
+        (
+            "assume_role over the ECS role (the source expires too)",
+            |_| {
+                format!("  ecs_role_name = \"EcsRunner\"\n  assume_role {{\n    role_arn = \"{}\"\n    session_expiration = 900\n  }}", role("deploy"))
+            },
+            "AssumeRole",
+            "STS.deploy.",
+        ),
     ];
     let report = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -562,6 +570,17 @@ fn a_two_hour_wait_survives_expiry_of_15_minute_credentials() {
                 // the clock runs 10 minutes a second), and every poll that finds its
                 // credential expired renews it: at least 3 renewals.
                 assert!(credentials >= 4, "{name}: only {credentials} credentials issued\n{}", t.emulator_report());
+                if name.starts_with("assume_role over the ECS role") {
+                    // The source stayed live: the instance role's credential was renewed
+                    // when AssumeRole found it expired (the official provider freezes it).
+                    let base = issued(&t, "STS.ecs-EcsRunner.");
+                    let refused = t
+                        .requests("AssumeRole")
+                        .iter()
+                        .filter(|r| r.code.as_deref() == Some("InvalidSecurityToken.Expired"))
+                        .count();
+                    assert!(base >= 2 && refused >= 1, "{name}: {base} instance credentials, {refused} refused AssumeRole\n{}", t.emulator_report());
+                }
                 report.lock().unwrap().push(format!(
                     "{name}: {calls} {counted} calls, {credentials} credentials issued, {expired} requests refused as expired (each renewed and retried)"
                 ));
