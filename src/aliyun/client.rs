@@ -393,7 +393,15 @@ impl Client {
                     log::debug!(
                         "{action}: attempt {attempt}: the security token was refused; renewing it"
                     );
-                    if let Err(e) = provider.refresh_after_rejection(&creds.access_key_id).await {
+                    let renewal = tokio::select! {
+                        biased;
+                        _ = cx.cancel.cancelled() => return Err(cancelled(action, attempt)),
+                        _ = sleep_until(cx.deadline) => {
+                            return Err(deadline_exceeded(action, attempt, Some(err)));
+                        }
+                        r = provider.refresh_after_rejection(&creds.access_key_id) => r,
+                    };
+                    if let Err(e) = renewal {
                         return Err(ApiError::Credentials {
                             action: action.to_owned(),
                             message: e.to_string(),
