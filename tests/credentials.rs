@@ -703,7 +703,7 @@ fn error_cases_are_one_readable_diagnostic_each() {
             },
             &[
                 "EntityNotExist.Role",
-                "assume_role acs:ram::1234567890123456:role/nosuchrole",
+                "AssumeRole acs:ram::1234567890123456:role/nosuchrole",
                 "CreateImageCache",
             ],
         ),
@@ -724,7 +724,7 @@ fn error_cases_are_one_readable_diagnostic_each() {
             },
             &[
                 "AuthenticationFail.OIDCToken.Expired",
-                "assume_role_with_oidc",
+                "AssumeRoleWithOIDC acs:ram::1234567890123456:role/ci",
             ],
         ),
         (

@@ -94,6 +94,9 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Appended to the error of a refused fixed STS token: how the caller's
+    /// users configure a source that renews itself (empty: nothing added).
+    pub fixed_token_hint: String,
 }
 
 impl ClientConfig {
@@ -109,6 +112,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             user_agent: concat!("aliyun-rpc-client-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            fixed_token_hint: String::new(),
         }
     }
 }
@@ -168,6 +172,7 @@ struct Inner {
     ecs_endpoint: String,
     retry: RetryPolicy,
     redactor: Redactor,
+    fixed_token_hint: String,
 }
 
 impl std::fmt::Debug for Client {
@@ -273,6 +278,7 @@ impl Client {
                 ecs_endpoint,
                 retry: config.retry,
                 redactor,
+                fixed_token_hint: config.fixed_token_hint,
             }),
         })
     }
@@ -350,6 +356,7 @@ impl Client {
                 creds = self.inner.credentials.get() => creds.map_err(|e| ApiError::Credentials {
                     action: action.to_owned(),
                     message: e.to_string(),
+                    fixed_token_refused: false,
                 })?,
             };
             attempt += 1;
@@ -381,11 +388,12 @@ impl Client {
                         message: format!(
                             "the service refused the STS security token ({err}). The token was given as a fixed \
                              value ({}), which cannot be renewed: it has most likely expired. Use a source that \
-                             refreshes itself instead: assume_role, assume_role_with_oidc, ecs_role_name, \
-                             credentials_uri, or a profile of mode RamRoleArn, OIDC, EcsRamRole, External or \
-                             CredentialsURI",
-                            provider.describe()
+                             renews itself instead: AssumeRole, AssumeRoleWithOIDC, an ECS RAM role, a credentials \
+                             URI, or a profile of mode RamRoleArn, OIDC, EcsRamRole, External or CredentialsURI{}",
+                            provider.describe(),
+                            self.inner.fixed_token_hint,
                         ),
+                        fixed_token_refused: true,
                     });
                 }
                 if !renewed && attempt < policy.max_attempts.max(2) {
@@ -405,6 +413,7 @@ impl Client {
                         return Err(ApiError::Credentials {
                             action: action.to_owned(),
                             message: e.to_string(),
+                            fixed_token_refused: false,
                         });
                     }
                     last = Some(err);

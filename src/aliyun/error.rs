@@ -102,6 +102,9 @@ pub enum ApiError {
         action: String,
         /// What went wrong, and what to do.
         message: String,
+        /// True when the service refused a fixed STS token, which no source
+        /// can renew (the caller may say how to configure one that can).
+        fixed_token_refused: bool,
     },
     /// The caller's cancellation token fired.
     Cancelled {
@@ -159,7 +162,9 @@ impl fmt::Display for ApiError {
                 }
                 Ok(())
             }
-            ApiError::Credentials { action, message } => {
+            ApiError::Credentials {
+                action, message, ..
+            } => {
                 write!(f, "{action} failed: no usable credentials: {message}")
             }
             ApiError::Cancelled { action, attempts } => {

@@ -43,6 +43,10 @@ impl Provider for AliyunProvider {
         client_config.ecs_endpoint = settings.ecs_endpoint;
         client_config.user_agent =
             concat!("terraform-provider-aliyun/", env!("CARGO_PKG_VERSION")).to_string();
+        client_config.fixed_token_hint =
+            " (in the provider block: `assume_role`, `assume_role_with_oidc`, \
+            `ecs_role_name`, `credentials_uri` or a `profile` of those modes)"
+                .into();
         if let Some(retries) = settings.max_retries {
             client_config.retry.max_attempts = retries + 1;
         }

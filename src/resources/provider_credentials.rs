@@ -589,7 +589,20 @@ fn load_profile(
         path: "~/.aliyun/config.json (no HOME)".into(),
     })?;
     let file = ConfigFile::load(&path)?;
-    let spec = file.resolve(name, ep)?;
+    let spec = file.resolve(name, ep).map_err(|e| match e {
+        ProfileError::UnsupportedMode { name, mode, hint }
+            if matches!(mode.to_ascii_lowercase().as_str(), "oauth" | "cloudsso") =>
+        {
+            ProfileError::UnsupportedMode {
+                name,
+                mode,
+                hint: format!(
+                    "{hint}, or the provider's `assume_role` / `assume_role_with_oidc` arguments"
+                ),
+            }
+        }
+        other => other,
+    })?;
     let external = match spec {
         SourceSpec::Process(_) => Some("External"),
         SourceSpec::Uri(_) => Some("CredentialsURI"),
@@ -788,7 +801,7 @@ mod tests {
         let c = config(&[("ecs_role_name", "runner".into()), ("assume_role", role)]);
         assert_eq!(
             describe(&c, &[]),
-            "assume_role acs:ram::1:role/deploy over ECS RAM role runner"
+            "AssumeRole acs:ram::1:role/deploy over ECS RAM role runner"
         );
         assert_eq!(
             describe(
@@ -802,7 +815,7 @@ mod tests {
                     ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/tmp/token"),
                 ]
             ),
-            "assume_role_with_oidc acs:ram::1:role/ci"
+            "AssumeRoleWithOIDC acs:ram::1:role/ci"
         );
     }
 

@@ -717,7 +717,7 @@ async fn an_expired_fixed_token_says_so_and_names_the_way_out() {
         "static STS token",
         "cannot be renewed",
         "expired",
-        "assume_role",
+        "AssumeRole",
         "InvalidSecurityToken.Expired",
     ] {
         assert!(text.contains(needle), "{needle:?} missing: {text}");

@@ -56,7 +56,7 @@ pub struct Fetched {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{source_name}: {message}")]
 pub struct CredentialsError {
-    /// Which source failed, e.g. `assume_role acs:ram::1:role/x over static AccessKey`.
+    /// Which source failed, e.g. `AssumeRole acs:ram::1:role/x over static AccessKey`.
     pub source_name: String,
     /// What went wrong.
     pub message: String,

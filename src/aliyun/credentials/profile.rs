@@ -255,8 +255,7 @@ impl ConfigFile {
                 name: name.to_string(),
                 mode: mode.clone(),
                 hint: "it needs a browser sign-in and writes refreshed tokens back into the file. \
-                       Use a profile of mode RamRoleArn, OIDC, External or CredentialsURI, or the \
-                       provider's assume_role / assume_role_with_oidc arguments"
+                       Use a profile of mode RamRoleArn, OIDC, External or CredentialsURI instead"
                     .into(),
             }),
             "" => Err(invalid("mode is missing".into())),
@@ -354,7 +353,7 @@ mod tests {
         }
         assert_eq!(
             f.resolve("chain", &e).unwrap().describe(),
-            "assume_role acs:ram::6543210987654321:role/deploy over assume_role acs:ram::1234567890123456:role/terraform over static AccessKey"
+            "AssumeRole acs:ram::6543210987654321:role/deploy over AssumeRole acs:ram::1234567890123456:role/terraform over static AccessKey"
         );
         assert_eq!(
             f.resolve("ecs", &e).unwrap().describe(),
@@ -372,7 +371,7 @@ mod tests {
         assert!(msg.contains("\"nope\"") && msg.contains("ak, sts"), "{msg}");
         let msg = f.resolve("sso", &e).unwrap_err().to_string();
         assert!(
-            msg.contains("\"sso\"") && msg.contains("CloudSSO") && msg.contains("assume_role"),
+            msg.contains("\"sso\"") && msg.contains("CloudSSO") && msg.contains("RamRoleArn, OIDC"),
             "{msg}"
         );
         let msg = f.resolve("odd", &e).unwrap_err().to_string();

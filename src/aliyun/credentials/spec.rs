@@ -84,9 +84,9 @@ impl SourceSpec {
             SourceSpec::Static(c) if c.security_token.is_some() => "static STS token".into(),
             SourceSpec::Static(_) => "static AccessKey".into(),
             SourceSpec::AssumeRole { base, params, .. } => {
-                format!("assume_role {} over {}", params.role_arn, base.describe())
+                format!("AssumeRole {} over {}", params.role_arn, base.describe())
             }
-            SourceSpec::Oidc { params, .. } => format!("assume_role_with_oidc {}", params.role_arn),
+            SourceSpec::Oidc { params, .. } => format!("AssumeRoleWithOIDC {}", params.role_arn),
             SourceSpec::EcsRamRole { role_name, .. } => match role_name {
                 Some(r) => format!("ECS RAM role {r}"),
                 None => "ECS RAM role of the instance".into(),

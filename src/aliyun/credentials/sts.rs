@@ -133,10 +133,7 @@ fn http_client(connect: Duration, total: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(connect)
         .timeout(total)
-        .user_agent(concat!(
-            "terraform-provider-aliyun/",
-            env!("CARGO_PKG_VERSION")
-        ))
+        .user_agent(concat!("aliyun-rpc-client-rs/", env!("CARGO_PKG_VERSION")))
         .build()
         // Building a client without TLS customisation only fails when the
         // system has no TLS backend at all; fall back to the default client.
@@ -167,7 +164,7 @@ impl AssumeRole {
 impl Source for AssumeRole {
     fn name(&self) -> String {
         format!(
-            "assume_role {} over {}",
+            "AssumeRole {} over {}",
             self.params.role_arn,
             self.base.describe()
         )
@@ -252,7 +249,7 @@ impl AssumeRoleWithOidc {
 #[async_trait::async_trait]
 impl Source for AssumeRoleWithOidc {
     fn name(&self) -> String {
-        format!("assume_role_with_oidc {}", self.params.role_arn)
+        format!("AssumeRoleWithOIDC {}", self.params.role_arn)
     }
 
     async fn fetch(&self) -> Result<Fetched, CredentialsError> {
