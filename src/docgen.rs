@@ -111,7 +111,9 @@ fn render_index(schema: &Schema, example: Option<String>) -> String {
          `_SECURITY_TOKEN`); `ALIBABA_CLOUD_ROLE_ARN` + `ALIBABA_CLOUD_OIDC_PROVIDER_ARN` + \
          `ALIBABA_CLOUD_OIDC_TOKEN_FILE`; `ALIBABA_CLOUD_PROFILE` (or `ALICLOUD_PROFILE`); \
          `ALIBABA_CLOUD_CREDENTIALS_URI`; `ALIBABA_CLOUD_ECS_METADATA` (or `ALICLOUD_ECS_ROLE_NAME`).\n\
-         3. The `current` profile of `~/.aliyun/config.json`.\n\n\
+         3. The `current` profile of `~/.aliyun/config.json`.\n\
+         4. The SDKs' INI file `~/.alibabacloud/credentials.ini` (or `credentials`, or \
+         `ALIBABA_CLOUD_CREDENTIALS_FILE`), section `ALIBABA_CLOUD_PROFILE` or `default`.\n\n\
          `assume_role` then assumes its role with whichever credential was found, and keeps that source live. \
          With nothing found, the provider fails with one error listing what it tried. Static credentials cause \
          no network call; the other sources are fetched at the first API call and renewed before they expire \

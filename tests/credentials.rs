@@ -85,6 +85,15 @@ fn setup(config: Config) -> Acc {
         ]
     });
     t.ws.write(".aliyun/config.json", &profiles.to_string());
+    t.ws.write(
+        ".alibabacloud/credentials.ini",
+        &format!(
+            "[default]\ntype = access_key\naccess_key_id = emulator\naccess_key_secret = emulator-secret  # the emulator's\n\
+             [inirole]\ntype = ram_role_arn\naccess_key_id = emulator\naccess_key_secret = emulator-secret\n\
+             role_arn = {}\nrole_session_name = tf-ini\n",
+            role("deploy")
+        ),
+    );
     t.ws.env("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT", &emu);
     t
 }
@@ -236,6 +245,15 @@ fn rows() -> Vec<Row> {
             (String::new(), "STS.chained.")
         }),
         ("profile via current", |_| (String::new(), "STS.deploy.")),
+        // the SDKs' INI file: [default], and a section named by ALIBABA_CLOUD_PROFILE
+        ("INI file, [default]", |t| {
+            t.ws.env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true");
+            (String::new(), "emulator")
+        }),
+        ("INI file, ALIBABA_CLOUD_PROFILE section", |t| {
+            t.ws.env("ALIBABA_CLOUD_PROFILE", "inirole");
+            (String::new(), "STS.deploy.")
+        }),
         // assume_role over a static key, a profile, the ECS role
         ("assume_role over a static key", |_| {
             (

@@ -57,7 +57,8 @@ pub fn schema() -> Schema {
                   then the AccessKey variables of the first family that has both (`ALIBABA_CLOUD_ACCESS_KEY_ID`/`_SECRET`/\
                   `_SECURITY_TOKEN`, then `ALICLOUD_ACCESS_KEY`/`ALICLOUD_SECRET_KEY`/`ALICLOUD_SECURITY_TOKEN`, then \
                   `ALIBABACLOUD_ACCESS_KEY_ID`/`_SECRET`/`_SECURITY_TOKEN`), the OIDC variables, the profile variables, \
-                  the credentials URI variables, the ECS role variables; finally the `current` profile of the profile file. \
+                  the credentials URI variables, the ECS role variables; then the `current` profile of the profile file; \
+                  finally the SDKs' INI file (`~/.alibabacloud/credentials.ini`, section `ALIBABA_CLOUD_PROFILE` or `default`). \
                   `assume_role` then wraps whichever was found."))
         .attr("secret_key", Attribute::optional(Type::String).sensitive()
             .doc("AccessKey secret (with `access_key`)."))

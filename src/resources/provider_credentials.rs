@@ -18,6 +18,9 @@
 //!    `ALICLOUD_ECS_ROLE_NAME`.
 //! 3. The `current` profile of the profile file, if the file exists (unless
 //!    `ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true`).
+//! 4. The SDKs' INI credentials file, section `ALIBABA_CLOUD_PROFILE` or
+//!    `default` (a profile named in the environment that the JSON file lacks
+//!    is also looked up there, as the SDKs do).
 //!
 //! An explicit setting beats the environment, and the environment beats the
 //! file's default. The instance metadata is never probed without being asked
@@ -29,6 +32,7 @@
 use std::path::PathBuf;
 
 use crate::aliyun::credentials::ecs_metadata::DEFAULT_ENDPOINT as METADATA_DEFAULT;
+use crate::aliyun::credentials::ini::IniFile;
 use crate::aliyun::credentials::profile::{default_path, ConfigFile, ProfileError};
 use crate::aliyun::credentials::sts::{self, OidcToken, RoleParams};
 use crate::aliyun::credentials::Endpoints;
@@ -275,6 +279,28 @@ fn profile_path(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Option<
     home(env).map(|h| default_path(&h))
 }
 
+/// The SDKs' INI credentials file: `ALIBABA_CLOUD_CREDENTIALS_FILE` when it is
+/// not a JSON CLI configuration, else `~/.alibabacloud/credentials.ini` (the
+/// Python SDK's name), else `~/.alibabacloud/credentials` (the Go SDK's).
+fn load_ini(env: &dyn Fn(&str) -> Option<String>) -> Option<(PathBuf, IniFile)> {
+    let mut candidates = Vec::new();
+    if let Some(p) = first_env(env, &["ALIBABA_CLOUD_CREDENTIALS_FILE"]) {
+        candidates.push(expand(&p, env));
+    }
+    if let Some(h) = home(env) {
+        candidates.push(h.join(".alibabacloud").join("credentials.ini"));
+        candidates.push(h.join(".alibabacloud").join("credentials"));
+    }
+    candidates.into_iter().find_map(|path| {
+        let text = std::fs::read_to_string(&path).ok()?;
+        let is_json = serde_json::from_str::<serde_json::Value>(&text).is_ok();
+        (!is_json).then(|| {
+            let ini = IniFile::parse(&path.display().to_string(), &text);
+            (path, ini)
+        })
+    })
+}
+
 /// The profile named by the block or the environment, and where it was named.
 fn named_profile(
     config: &Value,
@@ -437,17 +463,32 @@ pub fn resolve(
         let cli_disabled = is_true(env, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED")
             || is_true(env, "ALIBABA_CLOUD_IGNORE_PROFILE");
         if let (_, Some(name)) = named_profile(config, env) {
-            if !cli_disabled {
-                match load_profile(config, env, &name, &ep) {
+            let json = (!cli_disabled).then(|| load_profile(config, env, &name, &ep));
+            let absent = match &json {
+                Some(Ok(spec)) => break 'found Some(spec.clone()),
+                Some(Err(ProfileError::FileMissing { .. } | ProfileError::NotFound { .. }))
+                | None => true,
+                Some(Err(_)) => false,
+            };
+            // The SDKs also look the name up as a section of their INI file.
+            if let Some((path, ini)) = load_ini(env).filter(|(_, f)| absent && f.has(&name)) {
+                match ini.resolve(&name, &ep) {
                     Ok(spec) => break 'found Some(spec),
-                    Err(e) => {
+                    Err(m) => {
                         diags.error(
-                            "Cannot use the Alibaba Cloud profile",
-                            format!("{e} (named by the environment: ALIBABA_CLOUD_PROFILE, ALICLOUD_PROFILE or ALIBABACLOUD_PROFILE)"),
+                            "Cannot use the Alibaba Cloud credentials file",
+                            format!("{m} ({})", path.display()),
                         );
                         return None;
                     }
                 }
+            }
+            if let Some(Err(e)) = json {
+                diags.error(
+                    "Cannot use the Alibaba Cloud profile",
+                    format!("{e} (named by the environment: ALIBABA_CLOUD_PROFILE, ALICLOUD_PROFILE or ALIBABACLOUD_PROFILE)"),
+                );
+                return None;
             }
         }
         tried.push("profile variables: ALIBABA_CLOUD_PROFILE, ALICLOUD_PROFILE and ALIBABACLOUD_PROFILE are not set".into());
@@ -500,6 +541,24 @@ pub fn resolve(
                     },
                 },
             },
+        }
+
+        // 4. The SDKs' INI credentials file.
+        let section = named_profile(config, env)
+            .1
+            .unwrap_or_else(|| "default".into());
+        match load_ini(env) {
+            None => tried.push(
+                "INI credentials file: ~/.alibabacloud/credentials.ini and ~/.alibabacloud/credentials do not exist".into(),
+            ),
+            Some((_, ini)) if ini.has(&section) => match ini.resolve(&section, &ep) {
+                Ok(spec) => break 'found Some(spec),
+                Err(m) => tried.push(format!("INI credentials file: {m}")),
+            },
+            Some((path, _)) => tried.push(format!(
+                "INI credentials file {}: no section [{section}]",
+                path.display()
+            )),
         }
         None
     };
@@ -906,6 +965,50 @@ mod tests {
                 .find(needle)
                 .unwrap_or_else(|| panic!("{needle} not in order in:\n{detail}"));
             at += found;
+        }
+    }
+
+    #[test]
+    fn the_ini_file_comes_after_the_json_profiles() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".alibabacloud")).unwrap();
+        std::fs::write(
+            home.path().join(".alibabacloud/credentials"),
+            "[default]\ntype = access_key\naccess_key_id = iniid\naccess_key_secret = s\n\
+             [ecs]\ntype = ecs_ram_role\nrole_name = Runner\n",
+        )
+        .unwrap();
+        let h = home.path().to_str().unwrap();
+        assert_eq!(describe(&config(&[]), &[("HOME", h)]), "static AccessKey");
+        // A name the (absent) JSON file lacks is looked up as an INI section.
+        assert_eq!(
+            describe(
+                &config(&[]),
+                &[("HOME", h), ("ALIBABA_CLOUD_PROFILE", "ecs")]
+            ),
+            "ECS RAM role Runner"
+        );
+        // A name in neither is the JSON file's error.
+        let out = describe(
+            &config(&[]),
+            &[("HOME", h), ("ALIBABA_CLOUD_PROFILE", "nope")],
+        );
+        assert!(out.contains("does not exist"), "{out}");
+        // ALIBABA_CLOUD_CREDENTIALS_FILE pointing at an INI file.
+        let other = home.path().join("other.ini");
+        std::fs::write(
+            &other,
+            "[default]\ntype = access_key\naccess_key_id = other\naccess_key_secret = s\n",
+        )
+        .unwrap();
+        let mut d = Diagnostics::new();
+        let vars = env(&[
+            ("HOME", h),
+            ("ALIBABA_CLOUD_CREDENTIALS_FILE", other.to_str().unwrap()),
+        ]);
+        match resolve(&config(&[]), &vars, "cn-hangzhou", &mut d).unwrap() {
+            SourceSpec::Static(c) => assert_eq!(c.access_key_id, "other"),
+            spec => panic!("{spec:?}"),
         }
     }
 

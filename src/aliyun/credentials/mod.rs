@@ -6,6 +6,7 @@
 //! | [`chain`] | [`CredentialProvider`] (cache, single-flight refresh, margin), the [`Source`] trait |
 //! | [`spec`] | [`SourceSpec`]: a source described at configuration time, built lazily |
 //! | [`profile`] | `~/.aliyun/config.json` profiles, every mode the CLI writes |
+//! | [`ini`] | the SDKs' INI credentials file |
 //! | [`sts`] | `AssumeRole` (signed, over any source) and `AssumeRoleWithOIDC` (anonymous) |
 //! | [`ecs_metadata`] | ECS RAM role from the instance metadata (IMDSv2, IMDSv1 fallback) |
 //! | [`uri`] | credentials URI |
@@ -32,6 +33,7 @@ use serde::{Serialize, Serializer};
 
 pub mod chain;
 pub mod ecs_metadata;
+pub mod ini;
 pub mod process;
 pub mod profile;
 pub mod spec;
