@@ -294,3 +294,42 @@ pub fn assume_role_with_oidc(world: &mut World, call: &Call<'_>) -> ApiResult<Bo
         .issue(&arn, "AssumeRoleWithOIDC", call.now, d);
     Ok(answer(&s, &name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_read_their_role_and_expire_on_the_clock() {
+        let mut id = Identity::default();
+        let s = id.issue("acs:ram::1:role/deploy", "test", 1_000_000, 900);
+        assert!(s.access_key_id.starts_with("STS.deploy."));
+        assert_eq!(id.secret_for(&s.access_key_id), Some(s.secret.as_str()));
+        assert!(token_error(&s, Some(&s.token), 1_000_000 + 899_999).is_none());
+        let code = |t: Option<&str>, now| token_error(&s, t, now).map(|e| e.code);
+        assert_eq!(
+            code(Some(&s.token), 1_900_000).as_deref(),
+            Some("InvalidSecurityToken.Expired")
+        );
+        assert_eq!(
+            code(Some("other"), 1_000_000).as_deref(),
+            Some("InvalidSecurityToken.MismatchWithAccessKey")
+        );
+        assert_eq!(
+            code(None, 1_000_000).as_deref(),
+            Some("MissingSecurityToken")
+        );
+    }
+
+    #[test]
+    fn served_credentials_rotate_when_a_quarter_of_their_life_is_left() {
+        let mut id = Identity::default();
+        let first = id.issue("ecs-Runner", "metadata", 0, 1000);
+        assert_eq!(
+            id.current("ecs-Runner", 700_000).unwrap().access_key_id,
+            first.access_key_id
+        );
+        assert!(id.current("ecs-Runner", 800_001).is_none());
+        assert!(id.current("other", 0).is_none());
+    }
+}
