@@ -465,6 +465,11 @@ resource "aliyun_eci_image_cache" "{alias}" {{
         "{}",
         outputs[0]
     );
+    assert!(
+        outputs[0].contains("credentials: got STS."),
+        "the provider's credential log is missing:\n{}",
+        outputs[0]
+    );
     for (i, text) in outputs.iter().enumerate() {
         assert_absent(text, &cores, &format!("the output of command {i}"));
     }
