@@ -377,11 +377,10 @@ fn every_source_and_every_way_to_name_it() {
 
 #[test]
 fn imdsv2_refused_falls_back_to_imdsv1() {
-    let mut t = setup(Config {
+    let t = setup(Config {
         imds_v2_disabled: true,
         ..emulator_config()
     });
-    let _ = &mut t;
     write(&t, "  ecs_role_name = \"EcsRunner\"");
     create_and_destroy(&t, "STS.ecs-EcsRunner.");
     let token = t.requests("ImdsToken");
