@@ -101,11 +101,25 @@ fn render_index(schema: &Schema, example: Option<String>) -> String {
         );
     }
     out.push_str(
-        "## Authentication\n\nCredentials and region come from the provider block or, when unset there, from the \
-         environment: `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, `ALIBABA_CLOUD_SECURITY_TOKEN`, \
-         `ALIBABA_CLOUD_REGION_ID`, or the names the official provider uses: `ALICLOUD_ACCESS_KEY`, \
-         `ALICLOUD_SECRET_KEY`, `ALICLOUD_SECURITY_TOKEN`, `ALICLOUD_REGION`. Configuring the provider makes no \
-         network call.\n\n",
+        "## Authentication\n\n\
+         Credentials are looked for in this order; the first source found is used:\n\n\
+         1. In the provider block: `access_key` + `secret_key` (+ `security_token`), then \
+         `assume_role_with_oidc`, `profile`, `credentials_uri`, `ecs_role_name`.\n\
+         2. In the environment, in the same order: the AccessKey of the first family that has both an id \
+         and a secret (`ALIBABA_CLOUD_ACCESS_KEY_ID`/`_SECRET`/`_SECURITY_TOKEN`, then `ALICLOUD_ACCESS_KEY`/\
+         `ALICLOUD_SECRET_KEY`/`ALICLOUD_SECURITY_TOKEN`, then `ALIBABACLOUD_ACCESS_KEY_ID`/`_SECRET`/\
+         `_SECURITY_TOKEN`); `ALIBABA_CLOUD_ROLE_ARN` + `ALIBABA_CLOUD_OIDC_PROVIDER_ARN` + \
+         `ALIBABA_CLOUD_OIDC_TOKEN_FILE`; `ALIBABA_CLOUD_PROFILE` (or `ALICLOUD_PROFILE`); \
+         `ALIBABA_CLOUD_CREDENTIALS_URI`; `ALIBABA_CLOUD_ECS_METADATA` (or `ALICLOUD_ECS_ROLE_NAME`).\n\
+         3. The `current` profile of `~/.aliyun/config.json`.\n\
+         4. The SDKs' INI file `~/.alibabacloud/credentials.ini` (or `credentials`, or \
+         `ALIBABA_CLOUD_CREDENTIALS_FILE`), section `ALIBABA_CLOUD_PROFILE` or `default`.\n\n\
+         `assume_role` then assumes its role with whichever credential was found, and keeps that source live. \
+         With nothing found, the provider fails with one error listing what it tried. Static credentials cause \
+         no network call; the other sources are fetched at the first API call and renewed before they expire \
+         (a quarter of their lifetime before, between 3 and 15 minutes), and again if the cloud refuses them as \
+         expired, so waits longer than a session succeed. A fixed `security_token` cannot be renewed. Each \
+         provider block (alias) has its own credential. Configuring the provider makes no network call.\n\n",
     );
     out.push_str("## Schema\n\n");
     render_block(&mut out, &schema.block, "");

@@ -289,6 +289,10 @@ corpus! {
     provider_max_retries_over_100,
     provider_endpoint_without_scheme,
     provider_region_from_variable,
+    provider_assume_role_arn_malformed,
+    provider_session_expiration_too_short,
+    provider_credentials_uri_without_scheme,
+    provider_oidc_provider_arn_malformed,
 }
 
 #[test]

@@ -21,6 +21,9 @@
 //!   a crash and without reaching the API.
 //! - `secrets`: the AccessKey secret, the STS token and registry passwords never
 //!   appear in trace logs, outputs or errors; write-only passwords never in state.
+//! - `credentials`: every credential source (static, STS token, profiles of each mode,
+//!   assume_role, OIDC, ECS RAM role, credentials URI, external process) and every way
+//!   to name it; refresh during a two-hour wait; two aliases; error diagnostics.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
@@ -28,6 +31,7 @@
 mod acc;
 mod api_client;
 mod bad_input;
+mod credentials;
 mod data_cache;
 mod data_sources;
 mod examples;

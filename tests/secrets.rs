@@ -1,5 +1,6 @@
 //! Secrets stay secret: the AccessKey secret, the STS token and registry passwords
-//! never appear in what Terraform prints (with `TF_LOG=trace`, which includes the
+//! (and, for every credential source, temporary secrets and tokens, OIDC tokens and
+//! metadata answers) never appear in what Terraform prints (with `TF_LOG=trace`, which includes the
 //! provider's own logs), nor in the error of a failed call whose server echoes the
 //! signed request, and a write-only password never reaches the state file.
 //!
@@ -301,5 +302,188 @@ data "aliyun_eci_image_caches" "all" {{
     assert!(
         !t.emu.requests().is_empty(),
         "the call reached the emulator"
+    );
+}
+
+/// Fails if any `(what, core)` appears in `text`.
+fn assert_absent(text: &str, cores: &[(String, String)], place: &str) {
+    for (what, core) in cores {
+        if let Some(at) = text.find(core.as_str()) {
+            let from = at.saturating_sub(200);
+            let to = (at + core.len() + 200).min(text.len());
+            panic!(
+                "{what} appears in {place}:\n...{}...",
+                String::from_utf8_lossy(&text.as_bytes()[from..to])
+            );
+        }
+    }
+}
+
+/// The random part of an emulator-issued secret (`sts-secret-<hex>`, `CAIS<hex>`).
+fn core_of(value: &str) -> String {
+    value
+        .trim_start_matches("sts-secret-")
+        .trim_start_matches("CAIS")
+        .to_string()
+}
+
+#[test]
+fn sts_secrets_oidc_tokens_and_metadata_uri_and_process_answers_stay_secret() {
+    // See: issue 8. Five aliases: assume_role over a static key, OIDC with the
+    // token in the block, the ECS role through the metadata endpoint, a
+    // credentials URI, and an external process (through a profile).
+    let secrets = Secrets::new();
+    let oidc = Secret::new("oidc-token");
+    let account = "1234567890123456";
+    let mut t = Acc::with_config(Config {
+        access_key_id: ACCESS_KEY_ID.into(),
+        access_key_secret: secrets.secret_key.value.clone(),
+        roles: vec![
+            aliyun_emulator::RoleSeed::new(format!("acs:ram::{account}:role/deploy")),
+            aliyun_emulator::RoleSeed::new(format!("acs:ram::{account}:role/ci")),
+        ],
+        oidc_provider_arn: format!("acs:ram::{account}:oidc-provider/ci"),
+        oidc_token: Some(oidc.value.clone()),
+        ecs_role_name: Some("EcsRunner".into()),
+        ..Config::for_tests()
+    });
+    let endpoint = t.emu.endpoint();
+    t.ws.env("TF_LOG", "trace")
+        .env("TF_LOG_PROVIDER", "trace")
+        .env("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT", &endpoint);
+    let provider = |alias: &str, body: &str| {
+        format!(
+            r#"provider "aliyun" {{
+  alias       = "{alias}"
+  region      = "cn-hangzhou"
+  max_retries = 0
+  endpoints {{
+    eci = "{endpoint}"
+    ecs = "{endpoint}"
+    sts = "{endpoint}"
+  }}
+{body}
+}}
+
+resource "aliyun_eci_image_cache" "{alias}" {{
+  provider          = aliyun.{alias}
+  image_cache_name  = "{alias}"
+  images            = ["nginx:1.25"]
+  security_group_id = "sg-secrets1"
+  vswitch_id        = "vsw-secrets1"
+}}
+"#
+        )
+    };
+    let config = format!(
+        "{REQUIRED_PROVIDERS}\n{}\n{}\n{}\n{}\n{}",
+        provider(
+            "sts",
+            &format!(
+                "  access_key = \"{ACCESS_KEY_ID}\"\n  secret_key = \"{}\"\n  assume_role {{\n    role_arn = \"acs:ram::{account}:role/deploy\"\n  }}",
+                secrets.secret_key.value
+            )
+        ),
+        provider(
+            "oidc",
+            &format!(
+                "  assume_role_with_oidc {{\n    oidc_provider_arn = \"acs:ram::{account}:oidc-provider/ci\"\n    oidc_token = \"{}\"\n    role_arn = \"acs:ram::{account}:role/ci\"\n  }}",
+                oidc.value
+            )
+        ),
+        provider("ecs", "  ecs_role_name = \"EcsRunner\""),
+        provider(
+            "uri",
+            &format!("  credentials_uri = \"{endpoint}/credentials-uri\""),
+        ),
+        provider("ext", "  profile = \"ext\""),
+    );
+    // The external process prints a credential the emulator issued.
+    let (ext_id, ext_secret, ext_token, ext_exp) = t.emu.issue_session("external", 3600);
+    let script = t.ws.path().join("get-creds.sh");
+    t.ws.write(
+        "get-creds.sh",
+        &format!(
+            "#!/bin/sh\necho '{{\"mode\":\"StsToken\",\"access_key_id\":\"{ext_id}\",\"access_key_secret\":\"{ext_secret}\",\"sts_token\":\"{ext_token}\",\"expiration\":\"{ext_exp}\"}}'\n"
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    t.ws.write(
+        ".aliyun/config.json",
+        &serde_json::json!({"profiles": [{"name": "ext", "mode": "External", "process_command": script.display().to_string()}]})
+            .to_string(),
+    );
+    t.ws.write("main.tf", &config);
+    let mut outputs = Vec::new();
+    for args in [
+        &["apply", "-input=false", "-auto-approve"][..],
+        &["plan", "-input=false"][..],
+    ] {
+        let out = t.ws.terraform(args);
+        outputs.push(format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    // Every source was used.
+    for action in [
+        "AssumeRole",
+        "AssumeRoleWithOIDC",
+        "ImdsCredentials",
+        "CredentialsUri",
+    ] {
+        assert!(t.calls(action) >= 1, "{action}: {}", t.emulator_report());
+    }
+    let mut cores = vec![
+        (
+            "the AccessKey secret".to_string(),
+            secrets.secret_key.core.clone(),
+        ),
+        ("the OIDC token".to_string(), oidc.core.clone()),
+    ];
+    for s in t.emu.sessions() {
+        cores.push((
+            format!("the secret of {}", s.access_key_id),
+            core_of(&s.secret),
+        ));
+        cores.push((
+            format!("the token of {}", s.access_key_id),
+            core_of(&s.token),
+        ));
+    }
+    assert!(cores.len() >= 12, "{cores:?}");
+    // The external process's credential signed its cache.
+    assert!(t
+        .emu
+        .requests()
+        .iter()
+        .any(|r| r.access_key_id.as_deref() == Some(ext_id.as_str())));
+    // The search looks at the right text: the provider's own trace log is there.
+    assert!(
+        outputs[0].contains("rpc=ApplyResourceChange"),
+        "{}",
+        outputs[0]
+    );
+    assert!(
+        outputs[0].contains("credentials: got STS."),
+        "the provider's credential log is missing:\n{}",
+        outputs[0]
+    );
+    for (i, text) in outputs.iter().enumerate() {
+        assert_absent(text, &cores, &format!("the output of command {i}"));
+    }
+    assert_absent(&t.ws.read("terraform.tfstate"), &cores, "terraform.tfstate");
+    // Nor in the emulator's own request log (the OIDC token is masked there too).
+    let log = serde_json::to_string(&t.emu.requests()).unwrap();
+    assert_absent(&log, &cores, "the emulator's request log");
+
+    // Destroy starts fresh provider processes, which fetch everything again.
+    let destroy =
+        t.ws.terraform(&["destroy", "-input=false", "-auto-approve"]);
+    assert_absent(
+        &String::from_utf8_lossy(&destroy.stderr),
+        &cores,
+        "the output of destroy",
     );
 }

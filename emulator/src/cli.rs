@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::config::{Config, PipelineOutcome, TemplateSeed, Timings};
+use crate::config::{Config, PipelineOutcome, RoleSeed, TemplateSeed, Timings};
 use crate::Handle;
 
 /// Usage text.
@@ -22,6 +22,11 @@ usage: aliyun-emulator [options]
                               create an image template at start (repeatable);
                               OUTCOME: SUCCESS (default), FAILED, TEST_FAILED,
                               PARTITION_SUCCESS, STUCK
+  --role ARN[:MAX_SECONDS]    a RAM role STS can assume (repeatable; max session default 3600)
+  --oidc-token TOKEN          the OIDC token AssumeRoleWithOIDC accepts
+  --ecs-role NAME             RAM role of the emulated ECS instance (metadata endpoint)
+  --ecs-credential-seconds N  lifetime of the instance role's credentials (default 21600)
+  --imds-v2-disabled          refuse IMDSv2 tokens (clients fall back to IMDSv1)
   -h, --help                  this text
 ";
 
@@ -121,6 +126,43 @@ where
                 }
                 config.templates.push(TemplateSeed::new(name, outcome));
             }
+            "--role" => {
+                let v = value()?;
+                let (arn, max) = match v.rsplit_once(':') {
+                    Some((a, m)) if m.bytes().all(|b| b.is_ascii_digit()) && !m.is_empty() => {
+                        let max: u64 = m
+                            .parse()
+                            .map_err(|_| format!("--role: {m:?} is not a number"))?;
+                        if !(3600..=43200).contains(&max) {
+                            return Err(format!(
+                                "--role: the maximum session {max} is not 3600 to 43200 seconds"
+                            ));
+                        }
+                        (a.to_string(), max)
+                    }
+                    _ => (v.clone(), 3600),
+                };
+                if !arn.starts_with("acs:ram::") || !arn.contains(":role/") {
+                    return Err(format!(
+                        "--role: {arn:?} is not a role ARN like acs:ram::123:role/name"
+                    ));
+                }
+                let mut role = RoleSeed::new(arn);
+                role.max_session_duration = max;
+                config.roles.push(role);
+            }
+            "--oidc-token" => config.oidc_token = Some(non_empty(&flag, value()?)?),
+            "--ecs-role" => config.ecs_role_name = Some(non_empty(&flag, value()?)?),
+            "--ecs-credential-seconds" => {
+                let v = value()?;
+                let n: u64 = v.parse().ok().filter(|n| *n >= 60).ok_or_else(|| {
+                    format!(
+                        "--ecs-credential-seconds: {v:?} is not a number of seconds (60 or more)"
+                    )
+                })?;
+                config.ecs_credential_lifetime = Duration::from_secs(n);
+            }
+            "--imds-v2-disabled" => config.imds_v2_disabled = true,
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
     }
@@ -230,6 +272,34 @@ mod tests {
         assert_eq!(c.access_key_id, "id");
         assert_eq!(c.fault_actions.len(), 2);
         assert_eq!(c.latency, Duration::from_millis(5));
+        let c = run(&[
+            "--role",
+            "acs:ram::1:role/deploy",
+            "--role=acs:ram::1:role/long:43200",
+            "--oidc-token",
+            "jwt",
+            "--ecs-role",
+            "EcsRunner",
+            "--ecs-credential-seconds",
+            "900",
+            "--imds-v2-disabled",
+        ]);
+        assert_eq!(c.roles.len(), 2);
+        assert_eq!(
+            (
+                c.roles[0].max_session_duration,
+                c.roles[1].arn.as_str(),
+                c.roles[1].max_session_duration
+            ),
+            (3600, "acs:ram::1:role/long", 43200)
+        );
+        assert_eq!(c.oidc_token.as_deref(), Some("jwt"));
+        assert_eq!(c.ecs_role_name.as_deref(), Some("EcsRunner"));
+        assert_eq!(c.ecs_credential_lifetime, Duration::from_secs(900));
+        assert!(c.imds_v2_disabled);
+        assert!(parse(["--role", "deploy"])
+            .unwrap_err()
+            .contains("role ARN"));
     }
 
     #[test]

@@ -61,6 +61,44 @@ pub struct Config {
     pub default_resource_group_id: String,
     /// How many entries `GET /_emulator/requests` keeps.
     pub request_log_limit: usize,
+    /// RAM roles STS `AssumeRole` / `AssumeRoleWithOIDC` know.
+    pub roles: Vec<RoleSeed>,
+    /// OIDC provider ARN `AssumeRoleWithOIDC` accepts.
+    pub oidc_provider_arn: String,
+    /// OIDC token `AssumeRoleWithOIDC` accepts (`None`: none).
+    pub oidc_token: Option<String>,
+    /// OIDC tokens answered with `AuthenticationFail.OIDCToken.Expired`.
+    pub oidc_expired_tokens: Vec<String>,
+    /// RAM role of the emulated ECS instance (metadata endpoint); `None`: no role.
+    pub ecs_role_name: Option<String>,
+    /// Lifetime of the instance role's credentials. Default 6 hours.
+    pub ecs_credential_lifetime: Duration,
+    /// Refuse IMDSv2 (`PUT /latest/api/token` answers 403), so clients fall back to IMDSv1.
+    pub imds_v2_disabled: bool,
+    /// Lifetime of credentials served at `/credentials-uri`. Default 1 hour.
+    pub credentials_uri_lifetime: Duration,
+}
+
+/// A RAM role STS knows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleSeed {
+    /// `acs:ram::<account>:role/<name>`.
+    pub arn: String,
+    /// Longest session, seconds (3600 to 43200). Default 3600.
+    pub max_session_duration: u64,
+    /// ExternalId the trust policy requires, if any.
+    pub external_id: Option<String>,
+}
+
+impl RoleSeed {
+    /// A role with a 1-hour maximum session and no ExternalId.
+    pub fn new(arn: impl Into<String>) -> Self {
+        RoleSeed {
+            arn: arn.into(),
+            max_session_duration: 3600,
+            external_id: None,
+        }
+    }
 }
 
 /// Dwell time of each transitional status.
@@ -136,6 +174,14 @@ impl Default for Config {
             data_source_options_whole: false,
             default_resource_group_id: "rg-acfmemulator0default".into(),
             request_log_limit: 1000,
+            roles: Vec::new(),
+            oidc_provider_arn: "acs:ram::1234567890123456:oidc-provider/emulator".into(),
+            oidc_token: None,
+            oidc_expired_tokens: Vec::new(),
+            ecs_role_name: None,
+            ecs_credential_lifetime: Duration::from_secs(6 * 3600),
+            imds_v2_disabled: false,
+            credentials_uri_lifetime: Duration::from_secs(3600),
         }
     }
 }

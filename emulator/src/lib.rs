@@ -23,8 +23,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! One server on loopback answers both products on path `/`, routed on
-//! `Action` + `Version` (`x-acs-action` / `x-acs-version` for v3 requests).
+//! One server on loopback answers ECI, ECS and STS on path `/`, routed on
+//! `Action` + `Version` (`x-acs-action` / `x-acs-version` for v3 requests),
+//! and the ECS metadata paths (`/latest/...`) and a credentials URI
+//! (`/credentials-uri`) on the same port ([`metadata`]).
 //! The server runs on the caller's tokio runtime and stops when the
 //! [`Handle`] is shut down or dropped.
 //!
@@ -69,6 +71,8 @@
 //! | [`tags`] | tag rules shared by all kinds |
 //! | [`world`] | stored objects, ClientToken records, pagination |
 //! | [`faults`], [`clock`] | fault injection, injectable clock |
+//! | [`sts`] | STS `AssumeRole` / `AssumeRoleWithOIDC`, temporary credentials and their expiry |
+//! | [`metadata`] | ECS instance metadata (IMDSv2/v1 RAM role credentials), credentials URI |
 //! | [`server`], [`inspect`] | accept loop and RPC entry, `/_emulator/` API |
 //! | [`cli`] | command-line parsing of the `aliyun-emulator` binary |
 
@@ -82,12 +86,14 @@ pub mod ecs;
 pub mod error;
 pub mod faults;
 pub mod inspect;
+pub mod metadata;
 pub mod params;
 pub mod response;
 pub mod routes;
 pub mod rpc;
 pub mod server;
 pub mod signature;
+pub mod sts;
 pub mod tags;
 pub mod world;
 
@@ -100,7 +106,8 @@ use tokio::task::JoinHandle;
 
 pub use clock::Clock;
 pub use config::{
-    Config, Outcome, OutcomeRule, PipelineOutcome, RuleKind, RuleOn, TemplateSeed, Timings,
+    Config, Outcome, OutcomeRule, PipelineOutcome, RoleSeed, RuleKind, RuleOn, TemplateSeed,
+    Timings,
 };
 pub use error::EmuError;
 pub use faults::{Fault, FaultKind, FaultPhase, FaultSettings, ScriptedFault};
@@ -257,6 +264,29 @@ impl Handle {
         let mut inner = self.shared.lock();
         inner.world.sweep();
         matches!(inner.world.patch_object(id, &fields), Ok(true))
+    }
+
+    /// Issue a temporary credential for `role` lasting `seconds` on the
+    /// emulator's clock, as if STS had (for tests that need a fixed STS token).
+    /// Returns `(AccessKeyId, AccessKeySecret, SecurityToken, Expiration)`.
+    pub fn issue_session(&self, role: &str, seconds: i64) -> (String, String, String, String) {
+        let mut inner = self.shared.lock();
+        let now = inner.world.clock.now();
+        let s = inner.world.identity.issue(role, "test", now, seconds);
+        (
+            s.access_key_id,
+            s.secret,
+            s.token,
+            clock::format_utc(s.expires_at),
+        )
+    }
+
+    /// Every temporary credential issued so far (without secrets), oldest first.
+    pub fn sessions(&self) -> Vec<sts::Session> {
+        let inner = self.shared.lock();
+        let mut v: Vec<sts::Session> = inner.world.identity.sessions.values().cloned().collect();
+        v.sort_by_key(|s| (s.issued_at, s.access_key_id.clone()));
+        v
     }
 
     /// The resource clock (advance it to fast-forward transitions and expiry).

@@ -3,6 +3,7 @@
 use crate::eci::{data_cache as dc, image_cache as ic, tags as eci_tags};
 use crate::ecs::image_pipeline as ip;
 use crate::error::ApiResult;
+use crate::sts::{self, STS_VERSION};
 use crate::world::{Body, Call, World};
 
 /// ECI API version.
@@ -93,6 +94,13 @@ pub static ROUTES: &[Route] = &[
         false,
         ip::delete_pipeline,
     ),
+    r("AssumeRole", STS_VERSION, false, sts::assume_role),
+    r(
+        "AssumeRoleWithOIDC",
+        STS_VERSION,
+        false,
+        sts::assume_role_with_oidc,
+    ),
 ];
 
 /// Look an action up.
@@ -106,6 +114,7 @@ pub fn find(action: &str, version: &str) -> Option<&'static Route> {
 pub fn product(version: &str) -> &'static str {
     match version {
         ECS_VERSION => "Ecs",
+        STS_VERSION => "Sts",
         _ => "Eci",
     }
 }

@@ -81,8 +81,10 @@ pub fn mask(params: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| {
             let last = k.rsplit('.').next().unwrap_or(k);
-            let secret = matches!(last, "Signature" | "SecurityToken" | "AccessKeySecret")
-                || last.contains("Password")
+            let secret = matches!(
+                last,
+                "Signature" | "SecurityToken" | "AccessKeySecret" | "OIDCToken"
+            ) || last.contains("Password")
                 || last.contains("Secret");
             (k.clone(), if secret { "******".into() } else { v.clone() })
         })
@@ -116,7 +118,8 @@ pub struct Shared {
 impl Shared {
     /// Build from a configuration.
     pub fn new(config: Config) -> Self {
-        let world = World::new(Settings::from_config(&config), config.clock.clone());
+        let mut world = World::new(Settings::from_config(&config), config.clock.clone());
+        world.identity = crate::sts::Identity::from_config(&config);
         let faults = FaultState::new(
             config.fault_rate,
             config.fault_seed,
@@ -144,7 +147,7 @@ impl Shared {
 }
 
 impl Inner {
-    fn push_log(&mut self, mut e: LogEntry, limit: usize) {
+    pub(crate) fn push_log(&mut self, mut e: LogEntry, limit: usize) {
         self.log_seq += 1;
         e.seq = self.log_seq;
         self.log.push_back(e);
@@ -295,6 +298,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", get(rpc).post(rpc))
         .merge(crate::inspect::routes())
+        .merge(crate::metadata::routes())
         .fallback(not_found)
         .with_state(shared)
 }
@@ -451,11 +455,15 @@ async fn rpc(
         method: raw.method.clone(),
     };
     let verified = {
-        let mut inner = shared.lock();
+        let mut guard = shared.lock();
+        let inner = &mut *guard;
+        let now = inner.world.clock.now();
         Verifier {
             config: &shared.config,
             nonces: &mut inner.nonces,
             wall_now: wall_now(),
+            identity: &inner.world.identity,
+            clock_now: now,
         }
         .verify(&raw)
     };
@@ -530,6 +538,7 @@ mod tests {
             ("ImageRegistryCredential.1.Password", "pw"),
             ("Signature", "sig"),
             ("SecurityToken", "tok"),
+            ("OIDCToken", "jwt"),
             ("ImageCacheName", "n"),
         ]
         .iter()
@@ -539,6 +548,7 @@ mod tests {
         assert_eq!(m["ImageRegistryCredential.1.Password"], "******");
         assert_eq!(m["Signature"], "******");
         assert_eq!(m["SecurityToken"], "******");
+        assert_eq!(m["OIDCToken"], "******");
         assert_eq!(m["ImageCacheName"], "n");
     }
 }

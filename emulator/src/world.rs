@@ -83,6 +83,8 @@ pub struct World {
     pub executions: Vec<Execution>,
     seq: u64,
     tokens: HashMap<TokenKey, (BTreeMap<String, String>, Body)>,
+    /// Roles, OIDC settings, temporary credentials (kept across `clear`).
+    pub identity: crate::sts::Identity,
 }
 
 impl World {
@@ -97,6 +99,7 @@ impl World {
             executions: Vec::new(),
             seq: 0,
             tokens: HashMap::new(),
+            identity: Default::default(),
         }
     }
 

@@ -63,6 +63,8 @@ fn verify(config: &Config, raw: &RawRequest) -> Result<(), String> {
         config,
         nonces: &mut nonces,
         wall_now: now_ms(),
+        identity: &aliyun_emulator::sts::Identity::default(),
+        clock_now: now_ms(),
     };
     v.verify(raw)
         .map(|_| ())

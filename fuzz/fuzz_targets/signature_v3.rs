@@ -149,6 +149,8 @@ fuzz_target!(|input: Input| {
         config: &config,
         nonces: &mut nonces,
         wall_now: now_ms(),
+        identity: &aliyun_emulator::sts::Identity::default(),
+        clock_now: now_ms(),
     };
     let result = verifier.verify(&raw);
     // Only a properly signed request with unique query names, no unsigned extra

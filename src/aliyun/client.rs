@@ -10,6 +10,13 @@
 //! deadline and cancellation token abort both a sleep and a request in
 //! flight.
 //!
+//! Credentials are asked of the [`CredentialProvider`] before every attempt,
+//! so a temporary credential is refreshed inside retries and long waits.
+//! When the service refuses the token (`InvalidSecurityToken.Expired` or
+//! `.MismatchWithAccessKey`), a refreshable credential is renewed once and
+//! the request sent again; a fixed STS token gets an error saying it expired
+//! and which sources can refresh.
+//!
 //! Typed per-action methods live in [`eci`](super::eci) and
 //! [`ecs`](super::ecs); they are thin wrappers over `call`.
 
@@ -21,7 +28,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::credentials::Credentials;
+use super::credentials::{CredentialProvider, Credentials};
 use super::de;
 use super::error::{ApiError, Redactor};
 use super::params;
@@ -73,8 +80,8 @@ impl Product {
 pub struct ClientConfig {
     /// Region of every call (`RegionId`), e.g. `cn-hangzhou`.
     pub region: String,
-    /// AccessKey (and optional STS token).
-    pub credentials: Credentials,
+    /// Where the AccessKey (and STS token) of every request comes from.
+    pub credentials: CredentialProvider,
     /// Full URL replacing the ECI endpoint (e.g. an emulator's
     /// `http://127.0.0.1:PORT`).
     pub eci_endpoint: Option<String>,
@@ -88,6 +95,9 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Appended to the error of a refused fixed STS token: how the caller's
+    /// users configure a source that renews itself (empty: nothing added).
+    pub fixed_token_hint: String,
 }
 
 impl ClientConfig {
@@ -95,16 +105,17 @@ impl ClientConfig {
     /// (10 s connect, 30 s per attempt: every action of these APIs answers in
     /// well under a second, so an attempt that takes 30 s is lost, and trying again
     /// beats waiting longer).
-    pub fn new(region: impl Into<String>, credentials: Credentials) -> Self {
+    pub fn new(region: impl Into<String>, credentials: impl Into<CredentialProvider>) -> Self {
         ClientConfig {
             region: region.into(),
-            credentials,
+            credentials: credentials.into(),
             eci_endpoint: None,
             ecs_endpoint: None,
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             user_agent: concat!("aliyun-rpc-client-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            fixed_token_hint: String::new(),
         }
     }
 }
@@ -159,11 +170,12 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     region: String,
-    credentials: Credentials,
+    credentials: CredentialProvider,
     eci_endpoint: String,
     ecs_endpoint: String,
     retry: RetryPolicy,
     redactor: Redactor,
+    fixed_token_hint: String,
     /// Reports a refused AccessKey once rather than once per call.
     gate: CredentialGate,
 }
@@ -172,7 +184,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("region", &self.inner.region)
-            .field("access_key_id", &self.inner.credentials.access_key_id)
+            .field("credentials", &self.inner.credentials)
             .field("eci_endpoint", &self.inner.eci_endpoint)
             .field("ecs_endpoint", &self.inner.ecs_endpoint)
             .finish_non_exhaustive()
@@ -215,17 +227,19 @@ impl Client {
                 message: format!("{:?} is not a region ID like cn-hangzhou", config.region),
             });
         }
-        if config.credentials.access_key_id.trim().is_empty() {
-            return Err(ConfigError {
-                field: "credentials.access_key_id",
-                message: "must not be empty".into(),
-            });
-        }
-        if config.credentials.access_key_secret.is_empty() {
-            return Err(ConfigError {
-                field: "credentials.access_key_secret",
-                message: "must not be empty".into(),
-            });
+        if let Some(fixed) = config.credentials.static_credentials() {
+            if fixed.access_key_id.trim().is_empty() {
+                return Err(ConfigError {
+                    field: "credentials.access_key_id",
+                    message: "must not be empty".into(),
+                });
+            }
+            if fixed.access_key_secret.is_empty() {
+                return Err(ConfigError {
+                    field: "credentials.access_key_secret",
+                    message: "must not be empty".into(),
+                });
+            }
         }
         if config.retry.max_attempts == 0 {
             return Err(ConfigError {
@@ -254,9 +268,11 @@ impl Client {
                 message: e.to_string(),
             })?;
         let mut redactor = Redactor::default();
-        redactor.add(config.credentials.access_key_secret.expose());
-        if let Some(token) = &config.credentials.security_token {
-            redactor.add(token.expose());
+        if let Some(fixed) = config.credentials.static_credentials() {
+            redactor.add(fixed.access_key_secret.expose());
+            if let Some(token) = &fixed.security_token {
+                redactor.add(token.expose());
+            }
         }
         Ok(Client {
             inner: Arc::new(Inner {
@@ -267,6 +283,7 @@ impl Client {
                 ecs_endpoint,
                 retry: config.retry,
                 redactor,
+                fixed_token_hint: config.fixed_token_hint,
                 gate: CredentialGate::default(),
             }),
         })
@@ -328,23 +345,38 @@ impl Client {
         let policy = &self.inner.retry;
         let mut last: Option<ApiError> = None;
         let mut attempt: u32 = 0;
-        let key_id = self.inner.credentials.access_key_id.as_str();
+        let mut renewed = false;
         let gate = &self.inner.gate;
-        let mut pass: Option<Pass<'_>> = tokio::select! {
-            biased;
-            _ = cx.cancel.cancelled() => return Err(cancelled(action, attempt)),
-            _ = sleep_until(cx.deadline) => return Err(deadline_exceeded(action, attempt, last)),
-            pass = gate.enter(key_id) => Some(pass.map_err(|code| ApiError::CredentialsRefused {
-                action: action.to_owned(),
-                code,
-            })?),
-        };
+        // Held by the first call until its first answer (see `rejection`).
+        let mut pass: Option<Pass<'_>> = None;
         loop {
             if cx.cancel.is_cancelled() {
                 return Err(cancelled(action, attempt));
             }
             if cx.deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(deadline_exceeded(action, attempt, last));
+            }
+            let creds = tokio::select! {
+                biased;
+                _ = cx.cancel.cancelled() => return Err(cancelled(action, attempt)),
+                _ = sleep_until(cx.deadline) => {
+                    return Err(deadline_exceeded(action, attempt, last));
+                }
+                creds = self.inner.credentials.get() => creds.map_err(|e| ApiError::Credentials {
+                    action: action.to_owned(),
+                    message: e.to_string(),
+                    fixed_token_refused: false,
+                })?,
+            };
+            if attempt == 0 {
+                pass = tokio::select! {
+                    biased;
+                    _ = cx.cancel.cancelled() => return Err(cancelled(action, attempt)),
+                    _ = sleep_until(cx.deadline) => return Err(deadline_exceeded(action, attempt, last)),
+                    pass = gate.enter(&creds.access_key_id) => Some(pass.map_err(|code| {
+                        ApiError::CredentialsRefused { action: action.to_owned(), code }
+                    })?),
+                };
             }
             attempt += 1;
             log::debug!(
@@ -358,9 +390,9 @@ impl Client {
                 _ = sleep_until(cx.deadline) => {
                     return Err(deadline_exceeded(action, attempt, last));
                 }
-                outcome = self.attempt::<Resp>(product, action, &business, &redactor) => outcome,
+                outcome = self.attempt::<Resp>(product, action, &business, &creds, &redactor) => outcome,
             };
-            gate.settle(key_id, outcome.as_ref().map(|_| ()));
+            gate.settle(&creds.access_key_id, outcome.as_ref().map(|_| ()));
             // The first answer settled whether the key is accepted: let the others go.
             drop(pass.take());
             let err = match outcome {
@@ -370,6 +402,46 @@ impl Client {
                 }
                 Err(err) => err,
             };
+            if is_token_rejected(&err) {
+                let provider = &self.inner.credentials;
+                if !provider.is_refreshable() {
+                    return Err(ApiError::Credentials {
+                        action: action.to_owned(),
+                        message: format!(
+                            "the service refused the STS security token ({err}). The token was given as a fixed \
+                             value ({}), which cannot be renewed: it has most likely expired. Use a source that \
+                             renews itself instead: AssumeRole, AssumeRoleWithOIDC, an ECS RAM role, a credentials \
+                             URI, or a profile of mode RamRoleArn, OIDC, EcsRamRole, External or CredentialsURI{}",
+                            provider.describe(),
+                            self.inner.fixed_token_hint,
+                        ),
+                        fixed_token_refused: true,
+                    });
+                }
+                if !renewed && attempt < policy.max_attempts.max(2) {
+                    renewed = true;
+                    log::debug!(
+                        "{action}: attempt {attempt}: the security token was refused; renewing it"
+                    );
+                    let renewal = tokio::select! {
+                        biased;
+                        _ = cx.cancel.cancelled() => return Err(cancelled(action, attempt)),
+                        _ = sleep_until(cx.deadline) => {
+                            return Err(deadline_exceeded(action, attempt, Some(err)));
+                        }
+                        r = provider.refresh_after_rejection(&creds.access_key_id) => r,
+                    };
+                    if let Err(e) = renewal {
+                        return Err(ApiError::Credentials {
+                            action: action.to_owned(),
+                            message: e.to_string(),
+                            fixed_token_refused: false,
+                        });
+                    }
+                    last = Some(err);
+                    continue;
+                }
+            }
             let Some(kind) = retry::classify(&err) else {
                 log::debug!("{action}: attempt {attempt} failed, not retryable: {err}");
                 return Err(err);
@@ -403,9 +475,14 @@ impl Client {
         product: Product,
         action: &str,
         business: &[(String, String)],
+        creds: &Credentials,
         redactor: &Redactor,
     ) -> Result<(Resp, String), ApiError> {
-        let creds = &self.inner.credentials;
+        let mut redactor = redactor.clone();
+        redactor.add(creds.access_key_secret.expose());
+        if let Some(token) = &creds.security_token {
+            redactor.add(token.expose());
+        }
         let mut pairs: Vec<(String, String)> = vec![
             ("Action".into(), action.to_owned()),
             ("Version".into(), product.version().to_owned()),
@@ -421,7 +498,6 @@ impl Client {
         }
         pairs.extend(business.iter().cloned());
         let signature = signer::sign("POST", &pairs, creds.access_key_secret.expose());
-        let mut redactor = redactor.clone();
         redactor.add(&signature);
         pairs.push((signer::SIGNATURE_PARAM.into(), signature));
         let body = signer::form_body(&pairs);
@@ -457,6 +533,21 @@ impl Client {
             .map(Duration::from_millis);
         let bytes = response.bytes().await.map_err(transport)?;
         decode_answer(action, status, retry_after, &bytes, &redactor)
+    }
+}
+
+/// True when the service refused the request's security token: expired
+/// (also as seen through the older ECS path, `InvalidParameter` naming
+/// `SecurityToken.Expired`) or not matching the AccessKey.
+fn is_token_rejected(err: &ApiError) -> bool {
+    match err {
+        ApiError::Api { code, message, .. } => {
+            matches!(
+                code.as_str(),
+                "InvalidSecurityToken.Expired" | "InvalidSecurityToken.MismatchWithAccessKey"
+            ) || (code == "InvalidParameter" && message.contains("SecurityToken.Expired"))
+        }
+        _ => false,
     }
 }
 

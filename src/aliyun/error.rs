@@ -103,6 +103,17 @@ pub enum ApiError {
         /// The code the earlier call got, e.g. `InvalidAccessKeyId.NotFound`.
         code: String,
     },
+    /// No usable credentials: the source failed, or a fixed STS token expired.
+    /// The message names the source and never holds a secret.
+    Credentials {
+        /// The RPC action that needed them.
+        action: String,
+        /// What went wrong, and what to do.
+        message: String,
+        /// True when the service refused a fixed STS token, which no source
+        /// can renew (the caller may say how to configure one that can).
+        fixed_token_refused: bool,
+    },
     /// The caller's cancellation token fired.
     Cancelled {
         /// The RPC action.
@@ -159,6 +170,11 @@ impl fmt::Display for ApiError {
                 }
                 Ok(())
             }
+            ApiError::Credentials {
+                action, message, ..
+            } => {
+                write!(f, "{action} failed: no usable credentials: {message}")
+            }
             ApiError::Cancelled { action, attempts } => {
                 write!(f, "{action} cancelled after {attempts} attempt(s)")
             }
@@ -188,6 +204,7 @@ impl ApiError {
             | ApiError::Decode { action, .. }
             | ApiError::Encode { action, .. }
             | ApiError::DeadlineExceeded { action, .. }
+            | ApiError::Credentials { action, .. }
             | ApiError::Cancelled { action, .. }
             | ApiError::CredentialsRefused { action, .. } => action,
         }

@@ -8,7 +8,7 @@
 //! |---|---|
 //! | [`signer`] | percent-encoding, canonical query, HMAC-SHA1 signature v1 (pure) |
 //! | [`params`] | serde flattening of request structs into `Name.N.Field` pairs |
-//! | [`credentials`] | [`Credentials`] and the [`Secret`] wrapper |
+//! | [`credentials`] | [`Credentials`], the [`Secret`] wrapper, the credential chain ([`CredentialProvider`]) |
 //! | [`error`] | [`ApiError`] (never shows a secret) |
 //! | [`retry`] | [`RetryPolicy`], [`classify`], [`backoff`] (pure) |
 //! | [`rejection`] | a refused AccessKey reported once, not once per call |
@@ -52,7 +52,7 @@ pub mod token;
 pub mod types;
 
 pub use client::{CallContext, Client, ClientConfig, ConfigError, Product};
-pub use credentials::{Credentials, Secret};
+pub use credentials::{CredentialProvider, Credentials, CredentialsError, Secret, SourceSpec};
 pub use de::normalize_time;
 pub use eci::*;
 pub use ecs::*;

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::aliyun::{Client, ClientConfig, Credentials};
+use crate::aliyun::{Client, ClientConfig};
 use crate::tf::{DataSource, Diagnostics, Provider, Resource, Schema, Value};
 
 pub mod common;
@@ -17,6 +17,7 @@ pub mod ecs_image_pipeline_execution;
 pub mod ecs_image_pipeline_executions;
 pub mod lifecycle;
 pub mod provider_config;
+pub mod provider_credentials;
 pub mod wait;
 
 /// The provider.
@@ -32,11 +33,8 @@ impl Provider for AliyunProvider {
 
     async fn configure(&self, config: &Value, diags: &mut Diagnostics) -> Option<Client> {
         let settings = provider_config::resolve(config, |name| std::env::var(name).ok(), diags)?;
-        let mut credentials = Credentials::new(settings.access_key, settings.secret_key);
-        if let Some(token) = settings.security_token {
-            credentials = credentials.with_security_token(token);
-        }
-        let mut client_config = ClientConfig::new(settings.region, credentials);
+        // One chain per provider block: aliases never share a credential.
+        let mut client_config = ClientConfig::new(settings.region, settings.credentials.build());
         client_config.eci_endpoint = settings.eci_endpoint;
         client_config.ecs_endpoint = settings.ecs_endpoint;
         client_config.user_agent =
@@ -47,6 +45,10 @@ impl Provider for AliyunProvider {
         if let Some(t) = settings.read_timeout {
             client_config.request_timeout = t;
         }
+        client_config.fixed_token_hint =
+            " (in the provider block: `assume_role`, `assume_role_with_oidc`, \
+            `ecs_role_name`, `credentials_uri` or a `profile` of those modes)"
+                .into();
         if let Some(retries) = settings.max_retries {
             client_config.retry.max_attempts = retries + 1;
         }

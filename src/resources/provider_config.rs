@@ -2,17 +2,24 @@
 //!
 //! Every setting falls back to the environment, under the names of Alibaba's own
 //! tools (`ALIBABA_CLOUD_*`) and of the official Terraform provider (`ALICLOUD_*`),
-//! so users of either need no change. Nothing here calls the network.
+//! so users of either need no change. Nothing here calls the network. The
+//! credential arguments and their order of precedence live in
+//! [`provider_credentials`](super::provider_credentials).
 
+use crate::aliyun::SourceSpec;
 use crate::resources::common::region_id;
+use crate::resources::provider_credentials;
 use crate::tf::validators::{IntBetween, Matches, Validator};
 use crate::tf::{Attribute, AttributePath, Block, Diagnostics, Nesting, Schema, Type, Value};
 
 /// Environment variables consulted for each setting, in order.
-const REGION_ENV: &[&str] = &["ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION"];
-const ACCESS_KEY_ENV: &[&str] = &["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY"];
-const SECRET_KEY_ENV: &[&str] = &["ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECRET_KEY"];
-const SECURITY_TOKEN_ENV: &[&str] = &["ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN"];
+const REGION_ENV: &[&str] = &[
+    "ALIBABA_CLOUD_REGION_ID",
+    "ALIBABA_CLOUD_REGION",
+    "ALICLOUD_REGION",
+    "ALICLOUD_REGION_ID",
+    "ALIBABACLOUD_REGION_ID",
+];
 
 /// The provider block's schema.
 pub fn schema() -> Schema {
@@ -29,17 +36,36 @@ pub fn schema() -> Schema {
             Attribute::optional(Type::String)
                 .doc("ECS endpoint URL; default `https://ecs.<region>.aliyuncs.com`.")
                 .validate(url()),
+        )
+        .attr(
+            "sts",
+            Attribute::optional(Type::String)
+                .doc("STS endpoint (host or URL), same as `sts_endpoint`.")
+                .validate(Matches::new(
+                    r"^(https?://)?[A-Za-z0-9.-]+(:[0-9]+)?/?$",
+                    "a host or an `http(s)://host[:port]` URL",
+                )),
         );
     let block = Block::new("Alibaba Cloud: ECI image and data caches, ECS image builds.")
         .attr("region", Attribute::optional(Type::String)
-            .doc("Region, e.g. `cn-hangzhou`. Default: `ALIBABA_CLOUD_REGION_ID` or `ALICLOUD_REGION`.")
+            .doc("Region, e.g. `cn-hangzhou`. Default: `ALIBABA_CLOUD_REGION_ID`, `ALIBABA_CLOUD_REGION`, `ALICLOUD_REGION`, \
+                  then the `region_id` of the profile in use.")
             .validate(region_id()))
         .attr("access_key", Attribute::optional(Type::String)
-            .doc("AccessKey ID. Default: `ALIBABA_CLOUD_ACCESS_KEY_ID` or `ALICLOUD_ACCESS_KEY`."))
+            .doc("AccessKey ID. Credentials are looked for in this order, the first found wins: `access_key` + \
+                  `secret_key`, `assume_role_with_oidc`, `profile`, `credentials_uri`, `ecs_role_name` in the block; \
+                  then the AccessKey variables of the first family that has both (`ALIBABA_CLOUD_ACCESS_KEY_ID`/`_SECRET`/\
+                  `_SECURITY_TOKEN`, then `ALICLOUD_ACCESS_KEY`/`ALICLOUD_SECRET_KEY`/`ALICLOUD_SECURITY_TOKEN`, then \
+                  `ALIBABACLOUD_ACCESS_KEY_ID`/`_SECRET`/`_SECURITY_TOKEN`), the OIDC variables, the profile variables, \
+                  the credentials URI variables, the ECS role variables; then the `current` profile of the profile file; \
+                  finally the SDKs' INI file (`~/.alibabacloud/credentials.ini`, section `ALIBABA_CLOUD_PROFILE` or `default`). \
+                  `assume_role` then wraps whichever was found."))
         .attr("secret_key", Attribute::optional(Type::String).sensitive()
-            .doc("AccessKey secret. Default: `ALIBABA_CLOUD_ACCESS_KEY_SECRET` or `ALICLOUD_SECRET_KEY`."))
+            .doc("AccessKey secret (with `access_key`)."))
         .attr("security_token", Attribute::optional(Type::String).sensitive()
-            .doc("STS security token, with temporary credentials. Default: `ALIBABA_CLOUD_SECURITY_TOKEN` or `ALICLOUD_SECURITY_TOKEN`."))
+            .doc("STS security token, with temporary credentials. A fixed token cannot be renewed: a run longer \
+                  than its session fails; use `assume_role`, `assume_role_with_oidc`, `ecs_role_name`, \
+                  `credentials_uri` or a role profile for long runs."))
         .attr("max_retries", Attribute::optional(Type::Number)
             .doc("How many times one API call is retried on throttling, server errors and network errors (default 11). \
                   Retries back off exponentially with jitter and stop at the operation's timeout.")
@@ -55,20 +81,14 @@ pub fn schema() -> Schema {
                   answers fails the plan instead of hanging it.")
             .validate(IntBetween(100, 600_000)))
         .block_limited("endpoints", Nesting::List, endpoints, 0, 1);
-    Schema::new(block)
+    Schema::new(provider_credentials::add_schema(block))
 }
 
 /// The provider settings after environment fallbacks.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Settings {
     /// Region ID.
     pub region: String,
-    /// AccessKey ID.
-    pub access_key: String,
-    /// AccessKey secret.
-    pub secret_key: String,
-    /// STS token.
-    pub security_token: Option<String>,
     /// ECI endpoint override.
     pub eci_endpoint: Option<String>,
     /// ECS endpoint override.
@@ -79,6 +99,8 @@ pub struct Settings {
     pub connect_timeout: Option<std::time::Duration>,
     /// Timeout of one request's answer.
     pub read_timeout: Option<std::time::Duration>,
+    /// Where the credentials come from (described; nothing fetched yet).
+    pub credentials: SourceSpec,
 }
 
 /// Secrets are never printed.
@@ -86,17 +108,12 @@ impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
             .field("region", &self.region)
-            .field("access_key", &self.access_key)
-            .field("secret_key", &"***")
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| "***"),
-            )
             .field("eci_endpoint", &self.eci_endpoint)
             .field("ecs_endpoint", &self.ecs_endpoint)
             .field("max_retries", &self.max_retries)
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
+            .field("credentials", &self.credentials.describe())
             .finish()
     }
 }
@@ -114,32 +131,14 @@ pub fn resolve(
             .map(str::to_string)
             .or_else(|| names.iter().find_map(|n| env(n).filter(|v| !v.is_empty())))
     };
-    let region = pick("region", REGION_ENV);
-    let access_key = pick("access_key", ACCESS_KEY_ENV);
-    let secret_key = pick("secret_key", SECRET_KEY_ENV);
-    let security_token = pick("security_token", SECURITY_TOKEN_ENV);
-
-    if access_key.is_none() || secret_key.is_none() {
-        let missing = match (&access_key, &secret_key) {
-            (None, None) => "an AccessKey ID and secret",
-            (None, Some(_)) => "an AccessKey ID",
-            _ => "an AccessKey secret",
-        };
-        diags.error(
-            "Missing Alibaba Cloud credentials",
-            format!(
-                "The provider needs {missing}. Set `access_key` and `secret_key` in the provider block, \
-                 or the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET \
-                 (ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY also work)."
-            ),
-        );
-    }
+    let region =
+        pick("region", REGION_ENV).or_else(|| provider_credentials::profile_region(config, &env));
     let Some(region) = region else {
         diags.error_at(
             AttributePath::root("region"),
             "Missing region",
             "Set `region` in the provider block, or the environment variable ALIBABA_CLOUD_REGION_ID \
-             (ALICLOUD_REGION also works), e.g. `cn-hangzhou`.",
+             (ALIBABA_CLOUD_REGION and ALICLOUD_REGION also work), e.g. `cn-hangzhou`.",
         );
         return None;
     };
@@ -166,11 +165,10 @@ pub fn resolve(
         .and_then(|l| l.first())
         .cloned()
         .unwrap_or_default();
+    let credentials = provider_credentials::resolve(config, &env, &region, diags)?;
     Some(Settings {
         region,
-        access_key: access_key?,
-        secret_key: secret_key?,
-        security_token,
+        credentials,
         eci_endpoint: endpoints.str_attr("eci").map(str::to_string),
         ecs_endpoint: endpoints.str_attr("ecs").map(str::to_string),
         max_retries: config.i64_attr("max_retries").map(|n| n as u32),
@@ -197,11 +195,20 @@ mod tests {
             .keys()
             .map(|k| (k.clone(), Value::Null))
             .collect();
-        m.insert("endpoints".into(), Value::List(vec![]));
+        for block in schema().block.blocks.keys() {
+            m.insert(block.clone(), Value::List(vec![]));
+        }
         for (k, v) in pairs {
             m.insert(k.to_string(), v.clone());
         }
         Value::Object(m)
+    }
+
+    fn static_id(s: &Settings) -> String {
+        match &s.credentials {
+            SourceSpec::Static(c) => c.access_key_id.clone(),
+            other => panic!("not static: {other:?}"),
+        }
     }
 
     fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -227,7 +234,7 @@ mod tests {
         .unwrap();
         assert!(d.is_empty());
         assert_eq!(
-            (s.region.as_str(), s.access_key.as_str()),
+            (s.region.as_str(), static_id(&s).as_str()),
             ("cn-beijing", "AK")
         );
     }
@@ -250,8 +257,11 @@ mod tests {
         ] {
             let mut d = Diagnostics::new();
             let s = resolve(&config(&[]), env(&vars), &mut d).unwrap();
-            assert_eq!(s.security_token.as_deref(), Some("t"));
-            assert_eq!(s.secret_key, "s");
+            let SourceSpec::Static(c) = &s.credentials else {
+                panic!("{s:?}")
+            };
+            assert_eq!(c.security_token.as_ref().map(|t| t.expose()), Some("t"));
+            assert_eq!(c.access_key_secret.expose(), "s");
         }
     }
 

@@ -89,7 +89,7 @@ fn construction_validates_and_makes_no_network_call() {
         "ecs_endpoint"
     );
     assert_eq!(
-        bad(|c| c.credentials.access_key_secret = Secret::new("")),
+        bad(|c| c.credentials = Credentials::new("id", Secret::new("")).into()),
         "credentials.access_key_secret"
     );
     assert_eq!(bad(|c| c.retry.max_attempts = 0), "retry.max_attempts");
@@ -622,5 +622,110 @@ async fn debug_log_names_attempts_codes_and_request_ids_but_no_secret() {
             .iter()
             .any(|l| l.starts_with("CreateImageCache: attempt 2 succeeded")),
         "{lines:#?}"
+    );
+}
+
+/// A source handing out `STS.n` credentials, counting fetches.
+struct Numbered(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+#[async_trait::async_trait]
+impl crate::aliyun::credentials::Source for Numbered {
+    fn name(&self) -> String {
+        "numbered test source".into()
+    }
+    async fn fetch(
+        &self,
+    ) -> Result<crate::aliyun::credentials::Fetched, crate::aliyun::CredentialsError> {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(crate::aliyun::credentials::Fetched {
+            credentials: Credentials::new(format!("STS.{n}"), format!("secret-{n}"))
+                .with_security_token(format!("token-{n}")),
+            expiration: Some(std::time::SystemTime::now() + Duration::from_secs(3600)),
+        })
+    }
+}
+
+fn refreshing_client(
+    server: &FakeServer,
+) -> (Client, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let provider = crate::aliyun::CredentialProvider::refreshing(Numbered(count.clone()));
+    let mut c = ClientConfig::new("cn-hangzhou", provider);
+    c.eci_endpoint = Some(server.endpoint());
+    c.retry = fast_policy(3);
+    (Client::new(c).unwrap(), count)
+}
+
+#[tokio::test]
+async fn an_expired_token_is_renewed_once_and_the_request_sent_again() {
+    let server = FakeServer::start(vec![
+        Reply::error(400, "InvalidSecurityToken.Expired"),
+        Reply::ok(CREATED),
+    ])
+    .await;
+    let (client, fetches) = refreshing_client(&server);
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 0, "lazy");
+    let token = ClientToken::generate();
+    client
+        .create_image_cache(&create_req(), &token, &CallContext::default())
+        .await
+        .unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(get(&requests[0], "AccessKeyId"), "STS.0");
+    assert_eq!(get(&requests[1], "AccessKeyId"), "STS.1");
+    assert_eq!(get(&requests[1], "SecurityToken"), "token-1");
+    assert_eq!(
+        signer::sign("POST", &requests[1], "secret-1"),
+        get(&requests[1], "Signature")
+    );
+    assert_eq!(
+        get(&requests[0], "ClientToken"),
+        get(&requests[1], "ClientToken")
+    );
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_token_refused_twice_is_an_error_after_one_renewal() {
+    let server = FakeServer::start(vec![Reply::error(400, "InvalidSecurityToken.Expired")]).await;
+    let (client, fetches) = refreshing_client(&server);
+    let err = client
+        .describe_image_cache("imc-1", &CallContext::default())
+        .await
+        .unwrap_err();
+    assert!(err.is_code("InvalidSecurityToken.Expired"), "{err}");
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn an_expired_fixed_token_says_so_and_names_the_way_out() {
+    let server = FakeServer::start(vec![Reply::error(400, "InvalidSecurityToken.Expired")]).await;
+    let client = client_for(
+        &server,
+        fast_policy(3),
+        Credentials::new("STS.fixed", "s3cr3t-value").with_security_token("fixed-token-value"),
+    );
+    let err = client
+        .describe_image_cache("imc-1", &CallContext::default())
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, ApiError::Credentials { .. }), "{err:?}");
+    for needle in [
+        "static STS token",
+        "cannot be renewed",
+        "expired",
+        "AssumeRole",
+        "InvalidSecurityToken.Expired",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing: {text}");
+    }
+    assert!(!text.contains("fixed-token-value") && !text.contains("s3cr3t-value"));
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "no point retrying a fixed token"
     );
 }

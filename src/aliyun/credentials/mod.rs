@@ -1,4 +1,19 @@
-//! Credentials and the [`Secret`] wrapper.
+//! Credentials: the [`Secret`] wrapper, the [`Credentials`] triple, and the
+//! credential chain of one provider block.
+//!
+//! | File | Owns |
+//! |---|---|
+//! | [`chain`] | [`CredentialProvider`] (cache, single-flight refresh, margin), the [`Source`] trait |
+//! | [`spec`] | [`SourceSpec`]: a source described at configuration time, built lazily |
+//! | [`profile`] | `~/.aliyun/config.json` profiles, every mode the CLI writes |
+//! | [`ini`] | the SDKs' INI credentials file |
+//! | [`sts`] | `AssumeRole` (signed, over any source) and `AssumeRoleWithOIDC` (anonymous) |
+//! | [`ecs_metadata`] | ECS RAM role from the instance metadata (IMDSv2, IMDSv1 fallback) |
+//! | [`uri`] | credentials URI |
+//! | [`process`] | external process |
+//!
+//! Each provider block builds its own [`CredentialProvider`]; nothing is
+//! cached process-wide, so two aliases never share an identity.
 //!
 //! Owns every value that must never reach a log line, an error message or a
 //! `Debug` dump: the AccessKey secret, the STS security token and registry
@@ -12,8 +27,59 @@
 //! from any error text the server echoes back.
 
 use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Serialize, Serializer};
+
+pub mod chain;
+pub mod ecs_metadata;
+pub mod ini;
+pub mod process;
+pub mod profile;
+pub mod spec;
+pub mod sts;
+pub mod uri;
+
+pub use chain::{CredentialProvider, CredentialsError, Fetched, Source};
+pub use spec::{Endpoints, SourceSpec};
+
+/// Parses an `Expiration` (`YYYY-MM-DDTHH:MM:SSZ`, UTC; fractional seconds
+/// accepted and dropped).
+pub fn parse_expiration(s: &str) -> Option<SystemTime> {
+    let s = s.trim();
+    let body = s.strip_suffix('Z')?;
+    let (date, time) = body.split_once('T')?;
+    let time = time.split('.').next()?;
+    let num = |t: &str, len: usize| -> Option<i64> {
+        (t.len() == len && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse().ok())?
+    };
+    let mut d = date.split('-');
+    let (y, m, day) = (num(d.next()?, 4)?, num(d.next()?, 2)?, num(d.next()?, 2)?);
+    let mut t = time.split(':');
+    let (hh, mm, ss) = (num(t.next()?, 2)?, num(t.next()?, 2)?, num(t.next()?, 2)?);
+    if d.next().is_some()
+        || t.next().is_some()
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&day)
+        || hh > 23
+        || mm > 59
+        || ss > 60
+    {
+        return None;
+    }
+    // Days from civil (proleptic Gregorian), March-based years.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hh * 3600 + mm * 60 + ss;
+    u64::try_from(secs)
+        .ok()
+        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+}
 
 /// A string that must not be printed. `Debug` and `Display` show `***`.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -101,6 +167,17 @@ impl Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expirations_parse_like_the_sdks() {
+        let secs =
+            |s: &str| parse_expiration(s).map(|t| t.duration_since(UNIX_EPOCH).unwrap().as_secs());
+        assert_eq!(secs("2024-06-01T13:00:00Z"), Some(1_717_246_800));
+        assert_eq!(secs("2099-06-01T13:00:00Z"), Some(4_084_002_000));
+        assert_eq!(secs("2099-01-01T00:00:00.000Z"), Some(4_070_908_800));
+        assert_eq!(secs("2099-01-01 00:00:00"), None);
+        assert_eq!(secs("garbage"), None);
+    }
 
     #[test]
     fn secret_never_prints() {
