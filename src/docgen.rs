@@ -266,9 +266,12 @@ fn render_block(out: &mut String, block: &Block, prefix: &str) {
                 } else {
                     count
                 };
+                let mut description = nb.block.description.trim_end().to_string();
+                if nb.block.never_returned {
+                    description = format!("{description} {}", crate::tf::schema::NEVER_RETURNED);
+                }
                 format!(
-                    "- `{name}` ({count}) {} (see [below for nested schema](#{anchor}))",
-                    nb.block.description
+                    "- `{name}` ({count}) {description} (see [below for nested schema](#{anchor}))"
                 )
             }));
             lines.sort();

@@ -8,10 +8,9 @@ use std::time::Duration;
 use aliyun_emulator::{Config, PipelineOutcome, TemplateSeed, Timings};
 use serde_json::Value as Json;
 
-use crate::acc::{action, Acc};
+use terraform_provider_aliyun::resources::ecs_image_pipeline_execution;
 
-/// Attributes DescribeImagePipelineExecutions never returns (null after an import).
-const NOT_RETURNED: &[&str] = &["triggers", "wait_for_completion"];
+use crate::acc::{action, Acc};
 
 const ADDR: &str = "aliyun_ecs_image_pipeline_execution.b";
 
@@ -105,7 +104,7 @@ fn a_successful_build_waits_for_the_image_and_imports() {
     assert_eq!(sent.get("Tag.1.Key").map(String::as_str), Some("team"));
     assert_eq!(execution(&t, &id)["status"], "SUCCESS");
 
-    t.import_verify(ADDR, NOT_RETURNED);
+    t.import_verify_schema(ADDR, &ecs_image_pipeline_execution::schema());
     assert_eq!(
         t.calls("StartImagePipelineExecution"),
         1,
@@ -314,7 +313,7 @@ fn a_build_started_without_waiting_is_imported_and_adopted() {
     let t = Acc::with_config(slow(Duration::from_secs(30), Duration::ZERO));
     let ip = template(&t, PipelineOutcome::Success, "");
     t.apply(&build(&ip, "  wait_for_completion = false"));
-    t.import_verify(ADDR, NOT_RETURNED);
+    t.import_verify_schema(ADDR, &ecs_image_pipeline_execution::schema());
 }
 
 /// API calls per lifecycle step, printed as a table (`--nocapture`) and bounded.

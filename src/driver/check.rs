@@ -9,7 +9,7 @@
 use crate::tf::msgpack;
 use crate::tf::path::AttributePath;
 use crate::tf::provider::Provider;
-use crate::tf::schema::{Block, Nesting, Replace, Schema};
+use crate::tf::schema::{Block, Nesting, Presence, Replace, Schema};
 
 /// Meta-arguments Terraform reserves in every resource and data source block.
 const RESERVED: &[&str] = &[
@@ -38,6 +38,28 @@ pub fn check_schema(schema: &Schema) -> Vec<String> {
     problems
 }
 
+/// The top-level attributes and blocks of `block` that are neither in `read_back`
+/// (what the resource copies from the API), nor computed, nor marked
+/// `never_returned`, nor `timeouts`: each one is a value a refresh would silently
+/// keep from state without the schema saying so. Resources test that it is empty.
+pub fn unaccounted(block: &Block, read_back: &[&str]) -> Vec<String> {
+    let attrs = block
+        .attributes
+        .iter()
+        .filter(|(_, a)| !a.is_computed() && !a.never_returned)
+        .map(|(n, _)| n);
+    let blocks = block
+        .blocks
+        .iter()
+        .filter(|(n, b)| !b.block.never_returned && n.as_str() != "timeouts")
+        .map(|(n, _)| n);
+    attrs
+        .chain(blocks)
+        .filter(|n| !read_back.contains(&n.as_str()))
+        .cloned()
+        .collect()
+}
+
 fn check_block(block: &Block, path: &AttributePath, in_set: bool, out: &mut Vec<String>) {
     for (name, a) in &block.attributes {
         let p = path.attr(name);
@@ -62,6 +84,9 @@ fn check_block(block: &Block, path: &AttributePath, in_set: bool, out: &mut Vec<
         }
         if a.stable && !a.is_computed() {
             problem("`stable` only applies to computed attributes");
+        }
+        if a.never_returned && a.presence == Presence::Computed {
+            problem("`never_returned` applies to arguments: a computed value comes from the API");
         }
         if let Some(triggers) = &a.changed_by {
             if !a.is_computed() {

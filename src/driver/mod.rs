@@ -29,7 +29,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use tokio_util::sync::CancellationToken;
 
-pub use check::{assert_schema_valid, assert_schemas_valid, check_schema};
+pub use check::{assert_schema_valid, assert_schemas_valid, check_schema, unaccounted};
 
 use crate::tf::protocol::{self, DynamicValue, ProviderServer};
 use crate::tf::provider::{Cx, DataSource, Provider, Resource};

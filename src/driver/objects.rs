@@ -14,6 +14,23 @@ pub fn null_object(block: &Block) -> Value {
     v
 }
 
+/// An object of nulls with one element in every nested block, recursively: a
+/// value on which code that names every attribute (mappings, under
+/// [`with_strict_names`](crate::tf::value::with_strict_names)) can be exercised.
+pub fn full_object(block: &Block) -> Value {
+    let mut v = null_object(block);
+    for (name, nb) in &block.blocks {
+        let inner = full_object(&nb.block);
+        let value = match nb.nesting {
+            Nesting::Single => inner,
+            Nesting::List => Value::List(vec![inner]),
+            Nesting::Set => Value::Set(vec![inner]),
+        };
+        v.set_attr(name, value);
+    }
+    v
+}
+
 /// Makes an object hold every attribute and block of `block`: missing ones become
 /// null (empty for list and set blocks), recursively. Extra attributes are kept,
 /// so that encoding reports them instead of hiding a resource's typo.

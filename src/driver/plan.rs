@@ -23,6 +23,7 @@ use crate::tf::path::AttributePath;
 use crate::tf::protocol::{PlanResourceChangeRequest, PlanResourceChangeResponse};
 use crate::tf::provider::PlanChange;
 use crate::tf::schema::{Block, NestedBlock, Nesting, Presence, Replace, Schema};
+use crate::tf::value::with_strict_names;
 use crate::tf::{Provider, Value};
 
 impl<P: Provider> Driver<P> {
@@ -47,13 +48,15 @@ impl<P: Provider> Driver<P> {
         let (mut planned, mut requires_replace) =
             plan_values(&r.schema, &prior, proposed, &config, adopting);
         if !planned.is_null() {
-            r.imp.modify_plan(PlanChange {
-                prior: (!prior.is_null()).then_some(&prior),
-                adopting,
-                config: &config,
-                planned: &mut planned,
-                requires_replace: &mut requires_replace,
-                diags,
+            with_strict_names(|| {
+                r.imp.modify_plan(PlanChange {
+                    prior: (!prior.is_null()).then_some(&prior),
+                    adopting,
+                    config: &config,
+                    planned: &mut planned,
+                    requires_replace: &mut requires_replace,
+                    diags,
+                });
             });
             // The hook may not break the invariants Terraform checks.
             null_write_only(&r.schema.block, &mut planned);

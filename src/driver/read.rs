@@ -8,6 +8,7 @@ use crate::tf::protocol::{
     ReadResourceResponse, UpgradeResourceStateRequest, UpgradeResourceStateResponse,
 };
 use crate::tf::provider::Existence;
+use crate::tf::value::with_strict_names;
 use crate::tf::{json, Provider, Value};
 
 impl<P: Provider> Driver<P> {
@@ -64,7 +65,7 @@ impl<P: Provider> Driver<P> {
             return resp;
         };
         let mut state = null_object(&r.schema.block);
-        r.imp.import(&req.id, &mut state, diags);
+        with_strict_names(|| r.imp.import(&req.id, &mut state, diags));
         if !diags.has_errors() {
             finish(&r.schema.block, &mut state);
             if let Some(state) = encode(&state, &r.ty, diags) {

@@ -10,6 +10,7 @@ use super::{decode, log_done, Driver};
 use crate::tf::path::AttributePath;
 use crate::tf::protocol::{DynamicValue, ValidateConfigRequest};
 use crate::tf::schema::{Attribute, Block, Nesting, Presence};
+use crate::tf::value::with_strict_names;
 use crate::tf::{Diagnostics, Provider, Value};
 
 impl<P: Provider> Driver<P> {
@@ -19,7 +20,7 @@ impl<P: Provider> Driver<P> {
             if let Some(config) = decode(&req.config, &r.ty, "configuration", &mut diags) {
                 let allowed = req.client_capabilities.write_only_attributes_allowed;
                 validate_config(&r.schema.block, &config, allowed, &mut diags);
-                r.imp.validate(&config, &mut diags);
+                with_strict_names(|| r.imp.validate(&config, &mut diags));
             }
         }
         log_done("ValidateResourceConfig", &diags);
@@ -32,7 +33,7 @@ impl<P: Provider> Driver<P> {
             if let Some(config) = decode(&req.config, &d.ty, "configuration", &mut diags) {
                 let allowed = req.client_capabilities.write_only_attributes_allowed;
                 validate_config(&d.schema.block, &config, allowed, &mut diags);
-                d.imp.validate(&config, &mut diags);
+                with_strict_names(|| d.imp.validate(&config, &mut diags));
             }
         }
         log_done("ValidateDataResourceConfig", &diags);

@@ -41,10 +41,10 @@ pub fn schema() -> Schema {
     .attr("image_pipeline_id", Attribute::required(Type::String).replace_on_change()
         .doc("The image template to run.")
         .validate(id_with_prefix("ip-", "an image template ID such as `ip-abc`")))
-    .attr("wait_for_completion", Attribute::optional_computed(Type::Bool).default_value(true)
+    .attr("wait_for_completion", Attribute::optional_computed(Type::Bool).never_returned().default_value(true)
         .doc("Wait until the build is finished. With `false`, apply returns once the build is under way \
               (`image_id` is then filled in by later refreshes)."))
-    .attr("triggers", Attribute::optional(Type::map(Type::String)).replace_unless_adopting()
+    .attr("triggers", Attribute::optional(Type::map(Type::String)).never_returned().replace_unless_adopting()
         .doc("Arbitrary values; changing any of them starts a new build (like `terraform_data`'s `triggers_replace`)."))
     .attr("tags", tags_attribute("execution").replace_on_change())
     // What the API reports.
@@ -375,6 +375,27 @@ fn from_api(state: &mut Value, e: &ImagePipelineExecution) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::objects::full_object;
+    use crate::tf::value::with_strict_names;
+
+    /// Every attribute name the mapping reads or writes is in the schema.
+    #[test]
+    fn the_mapping_names_only_attributes_of_the_schema() {
+        let mut state = full_object(&schema().block);
+        with_strict_names(|| from_api(&mut state, &ImagePipelineExecution::default()));
+    }
+
+    #[test]
+    fn every_attribute_is_read_back_computed_or_marked_never_returned() {
+        let read_back: Vec<&str> = reported(&ImagePipelineExecution::default())
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        assert_eq!(
+            crate::driver::unaccounted(&schema().block, &read_back),
+            Vec::<String>::new()
+        );
+    }
 
     fn exec(message: &str, code: &str, info: &str) -> ImagePipelineExecution {
         ImagePipelineExecution {

@@ -43,6 +43,10 @@ pub enum Replace {
     UnlessAdopting,
 }
 
+/// What the docs say of a value the API never returns.
+pub const NEVER_RETURNED: &str =
+    "The API never returns it: it is kept from the configuration (after an import it is unknown until set).";
+
 /// One attribute.
 #[derive(Clone)]
 pub struct Attribute {
@@ -70,6 +74,10 @@ pub struct Attribute {
     /// (`replace_triggered_by`, other resources' arguments) do not see a change
     /// the API call cannot make. `None`: any change may change it.
     pub changed_by: Option<Vec<&'static str>>,
+    /// The API never returns it: it is kept from the configuration, and null after
+    /// an import until the configuration sets it. Documented, and import tests
+    /// expect it null.
+    pub never_returned: bool,
     /// Value planned when the configuration leaves the attribute null
     /// (requires a computed presence).
     pub default: Option<Value>,
@@ -105,6 +113,7 @@ impl Attribute {
             replace: Replace::Never,
             stable: false,
             changed_by: None,
+            never_returned: false,
             default: None,
             validators: Vec::new(),
         }
@@ -166,6 +175,11 @@ impl Attribute {
         self.changed_by = Some(arguments.to_vec());
         self
     }
+    /// The API never returns it (see [`Attribute::never_returned`]).
+    pub fn never_returned(mut self) -> Self {
+        self.never_returned = true;
+        self
+    }
     /// Planned value when the configuration is null.
     pub fn default_value(mut self, v: impl Into<Value>) -> Self {
         self.default = Some(v.into());
@@ -205,6 +219,9 @@ impl Attribute {
                     .into(),
             ),
             Replace::Never => {}
+        }
+        if self.never_returned {
+            extra.push(NEVER_RETURNED.into());
         }
         for e in extra {
             if !d.is_empty() && !d.ends_with('.') && !d.ends_with(')') {
@@ -263,6 +280,8 @@ pub struct Block {
     pub description: String,
     /// Deprecated block.
     pub deprecated: bool,
+    /// As a nested block: the API never returns it (see [`Attribute::never_returned`]).
+    pub never_returned: bool,
 }
 
 impl Block {
@@ -272,6 +291,20 @@ impl Block {
             description: description.into(),
             ..Default::default()
         }
+    }
+    /// As a nested block, the API never returns it (see [`Attribute::never_returned`]).
+    pub fn never_returned(mut self) -> Self {
+        self.never_returned = true;
+        self
+    }
+    /// Names of the attributes and nested blocks the API never returns.
+    pub fn never_returned_names(&self) -> Vec<&str> {
+        let attrs = self.attributes.iter().filter(|(_, a)| a.never_returned);
+        let blocks = self.blocks.iter().filter(|(_, b)| b.block.never_returned);
+        attrs
+            .map(|(n, _)| n.as_str())
+            .chain(blocks.map(|(n, _)| n.as_str()))
+            .collect()
     }
     /// Adds an attribute.
     pub fn attr(mut self, name: &str, a: Attribute) -> Self {

@@ -34,6 +34,40 @@ pub enum Value {
 
 static NULL: Value = Value::Null;
 
+#[cfg(debug_assertions)]
+thread_local! {
+    static STRICT_NAMES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with attribute names checked (debug builds; release builds just run
+/// `f`): reading or writing an attribute that an object does not have panics,
+/// naming it. Objects the driver hands to resources carry every attribute of their
+/// schema, so a missing one is a misspelt name, which would otherwise read as null
+/// and write nothing Terraform can see. The driver runs the synchronous hooks
+/// (validate, plan, import) this way, and resources' mapping tests do the same.
+pub fn with_strict_names<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(debug_assertions)]
+    {
+        let before = STRICT_NAMES.with(|s| s.replace(true));
+        let out = f();
+        STRICT_NAMES.with(|s| s.set(before));
+        out
+    }
+    #[cfg(not(debug_assertions))]
+    f()
+}
+
+/// Panics (strict mode only) when `m` lacks attribute `name`.
+fn check_name(m: &BTreeMap<String, Value>, name: &str) {
+    #[cfg(debug_assertions)]
+    if !m.contains_key(name) && STRICT_NAMES.with(std::cell::Cell::get) {
+        let known: Vec<&str> = m.keys().map(String::as_str).collect();
+        panic!("no attribute `{name}` in this object (it has {known:?}): a misspelt name?");
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = (m, name);
+}
+
 impl Value {
     /// True unless null or unknown.
     pub fn is_known_non_null(&self) -> bool {
@@ -118,20 +152,27 @@ impl Value {
     /// Attribute `name` of an object; null when this is not an object or lacks it.
     pub fn attr(&self, name: &str) -> &Value {
         match self {
-            Value::Object(m) => m.get(name).unwrap_or(&NULL),
+            Value::Object(m) => {
+                check_name(m, name);
+                m.get(name).unwrap_or(&NULL)
+            }
             _ => &NULL,
         }
     }
     /// Sets attribute `name` of an object (no-op on non-objects).
     pub fn set_attr(&mut self, name: &str, v: impl Into<Value>) {
         if let Value::Object(m) = self {
+            check_name(m, name);
             m.insert(name.to_string(), v.into());
         }
     }
     /// Mutable attribute `name` of an object.
     pub fn attr_mut(&mut self, name: &str) -> Option<&mut Value> {
         match self {
-            Value::Object(m) => m.get_mut(name),
+            Value::Object(m) => {
+                check_name(m, name);
+                m.get_mut(name)
+            }
             _ => None,
         }
     }
@@ -260,6 +301,20 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[should_panic(expected = "no attribute `image_cahce_name`")]
+    fn a_misspelt_attribute_name_panics_in_strict_mode() {
+        let v = Value::object([("image_cache_name", Value::from("web"))]);
+        with_strict_names(|| v.attr("image_cahce_name").is_null());
+    }
+
+    #[test]
+    fn outside_strict_mode_a_missing_attribute_reads_as_null() {
+        let v = Value::object([("a", Value::from("x"))]);
+        assert!(v.attr("b").is_null());
+        assert_eq!(with_strict_names(|| v.str_attr("a")), Some("x"));
+    }
 
     #[test]
     fn accessors_are_total() {

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use aliyun_emulator::{Config, Emulator, Handle, LogEntry};
 use serde_json::Value as Json;
 use terraform_provider_aliyun::aliyun::{Client, ClientConfig, Credentials};
+use terraform_provider_aliyun::tf::Schema;
 
 use crate::util::{Workspace, REQUIRED_PROVIDERS};
 
@@ -177,6 +178,11 @@ impl Acc {
             .as_str()
             .unwrap_or_else(|| panic!("{address}.{name} is not a string: {}", values[name]))
             .to_string()
+    }
+
+    /// [`Acc::import_verify`] with the attributes `schema` marks `never_returned`.
+    pub fn import_verify_schema(&self, address: &str, schema: &Schema) {
+        self.import_verify(address, &schema.block.never_returned_names());
     }
 
     /// Import verification in a fresh directory with the same configuration: the

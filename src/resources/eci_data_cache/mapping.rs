@@ -152,6 +152,34 @@ fn eip_create_param(planned: &Value) -> Option<EipCreateParam> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::objects::full_object;
+    use crate::tf::value::with_strict_names;
+
+    /// Every attribute name the mapping reads or writes is in the schema.
+    #[test]
+    fn the_mapping_names_only_attributes_of_the_schema() {
+        let mut state = full_object(&super::super::schema().block);
+        with_strict_names(|| {
+            let _ = to_create(&state);
+            let _ = changes("edc-1", &state, &state);
+            from_api(&mut state, &DataCache::default());
+        });
+    }
+
+    #[test]
+    fn every_attribute_is_read_back_computed_or_marked_never_returned() {
+        let mut read_back: Vec<&str> = reported(&DataCache::default())
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        // Recovered from the expiry after an import (`common::recover_retention`).
+        read_back.push("retention_days");
+        let schema = super::super::schema();
+        assert_eq!(
+            crate::driver::unaccounted(&schema.block, &read_back),
+            Vec::<String>::new()
+        );
+    }
 
     #[test]
     fn only_changed_fields_are_sent() {

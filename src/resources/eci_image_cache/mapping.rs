@@ -303,6 +303,34 @@ pub(super) fn normalize_image(image: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::objects::full_object;
+    use crate::tf::value::with_strict_names;
+
+    /// Every attribute name the mapping reads or writes is in the schema.
+    #[test]
+    fn the_mapping_names_only_attributes_of_the_schema() {
+        let mut state = full_object(&super::super::schema().block);
+        with_strict_names(|| {
+            let _ = to_create(&state, &state);
+            let _ = changes("imc-1", &state, &state, &state);
+            from_api(&mut state, &ImageCache::default());
+        });
+    }
+
+    #[test]
+    fn every_attribute_is_read_back_computed_or_marked_never_returned() {
+        let mut read_back: Vec<&str> = reported(&ImageCache::default())
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        // Recovered from the expiry after an import (`common::recover_retention`).
+        read_back.push("retention_days");
+        let schema = super::super::schema();
+        assert_eq!(
+            crate::driver::unaccounted(&schema.block, &read_back),
+            Vec::<String>::new()
+        );
+    }
 
     #[test]
     fn docker_hub_has_several_names() {
