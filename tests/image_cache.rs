@@ -1,9 +1,10 @@
 //! `aliyun_eci_image_cache` under the real `terraform`, against the emulator:
-//! create, each kind of in-place update, replacement, import, drift, no-op applies.
+//! create, each kind of in-place update, replacement, import, drift, no-op applies,
+//! written as steps (`acc::Step`): planned actions, the exact calls each step sends.
 
 use terraform_provider_aliyun::resources::eci_image_cache;
 
-use crate::acc::{action, Acc};
+use crate::acc::{edit, Acc, Step};
 
 const ADDR: &str = "aliyun_eci_image_cache.c";
 
@@ -28,12 +29,17 @@ const V1: &str = r#"
 #[test]
 fn create_import_and_destroy() {
     let t = Acc::new();
-    let actions = t.apply(&cache(V1));
-    assert_eq!(action(&actions, ADDR), ["create"]);
-    assert_eq!(t.attr(ADDR, "status"), "Ready");
-    assert!(t.attr(ADDR, "id").starts_with("imc-"));
-    assert!(t.attr(ADDR, "snapshot_id").starts_with("s-"));
-    assert_eq!(t.calls("CreateImageCache"), 1);
+    t.run(
+        Step::new(cache(V1))
+            .plans(ADDR, &["create"])
+            .calls("CreateImageCache", 1)
+            .calls("TagResources", 0)
+            .check(|t| {
+                assert_eq!(t.attr(ADDR, "status"), "Ready");
+                assert!(t.attr(ADDR, "id").starts_with("imc-"));
+                assert!(t.attr(ADDR, "snapshot_id").starts_with("s-"));
+            }),
+    );
     t.import_verify_schema(ADDR, &eci_image_cache::schema());
     t.destroy();
 }
@@ -41,14 +47,10 @@ fn create_import_and_destroy() {
 #[test]
 fn a_repeated_apply_calls_no_update() {
     let t = Acc::new();
-    t.apply(&cache(V1));
+    t.run(Step::new(cache(V1)).calls("CreateImageCache", 1));
     let describes = t.calls("DescribeImageCaches");
-    let actions = t.apply(&cache(V1));
-    assert_eq!(action(&actions, ADDR), ["no-op"]);
-    for write in ["UpdateImageCache", "TagResources", "UntagResources"] {
-        assert_eq!(t.calls(write), 0, "{write} was called by a no-op apply");
-    }
-    assert_eq!(t.calls("CreateImageCache"), 1);
+    // No write at all: the step refuses any call it does not name.
+    t.run(Step::new(cache(V1)).plans(ADDR, &["no-op"]));
     assert!(
         t.calls("DescribeImageCaches") > describes,
         "refreshes read the cache"
@@ -59,28 +61,32 @@ fn a_repeated_apply_calls_no_update() {
 #[test]
 fn metadata_changes_update_in_place_without_repull() {
     let t = Acc::new();
-    t.apply(&cache(V1));
+    t.run(Step::new(cache(V1)).calls("CreateImageCache", 1));
     let id = t.attr(ADDR, "id");
-    let renamed = V1
-        .replace("\"web\"", "\"web-renamed\"")
-        .replace("retention_days   = 7", "retention_days   = 30");
-    let actions = t.apply(&cache(&renamed));
-    assert_eq!(action(&actions, ADDR), ["update"]);
-    assert_eq!(t.attr(ADDR, "id"), id, "updated in place");
-    assert_eq!(t.attr(ADDR, "image_cache_name"), "web-renamed");
-    assert_eq!(t.calls("UpdateImageCache"), 1);
-    let sent = last_request(&t, "UpdateImageCache");
-    assert!(
-        sent.contains("ImageCacheName") && sent.contains("RetentionDays"),
-        "{sent}"
+    let renamed = edit(
+        V1,
+        &[
+            (
+                "image_cache_name = \"web\"",
+                "image_cache_name = \"web-renamed\"",
+            ),
+            ("retention_days   = 7", "retention_days   = 30"),
+        ],
     );
-    assert!(
-        !sent.contains("Image.1"),
-        "a metadata change must not re-pull the images: {sent}"
-    );
-    assert!(
-        !sent.contains("SecurityGroupId"),
-        "unchanged values are not sent: {sent}"
+    t.run(
+        Step::new(cache(&renamed))
+            .plans(ADDR, &["update"])
+            .calls("UpdateImageCache", 1)
+            .sends(
+                "UpdateImageCache",
+                &[("ImageCacheName", "web-renamed"), ("RetentionDays", "30")],
+            )
+            // A metadata change does not re-pull; unchanged values are not sent.
+            .omits("UpdateImageCache", &["Image.1", "SecurityGroupId"])
+            .check(move |t| {
+                assert_eq!(t.attr(ADDR, "id"), id, "updated in place");
+                assert_eq!(t.attr(ADDR, "image_cache_name"), "web-renamed");
+            }),
     );
     t.destroy();
 }
@@ -88,80 +94,105 @@ fn metadata_changes_update_in_place_without_repull() {
 #[test]
 fn image_changes_repull_in_place() {
     let t = Acc::new();
-    t.apply(&cache(V1));
+    t.run(Step::new(cache(V1)).calls("CreateImageCache", 1));
     let id = t.attr(ADDR, "id");
-    let more = V1.replace(
-        r#"["nginx:1.25", "redis:7"]"#,
-        r#"["nginx:1.27", "redis:7", "busybox"]"#,
+    let more = edit(
+        V1,
+        &[(
+            r#"["nginx:1.25", "redis:7"]"#,
+            r#"["nginx:1.27", "redis:7", "busybox"]"#,
+        )],
     );
-    let actions = t.apply(&cache(&more));
-    assert_eq!(action(&actions, ADDR), ["update"]);
-    assert_eq!(t.attr(ADDR, "id"), id);
-    assert_eq!(t.calls("UpdateImageCache"), 1);
-    let sent = last_request(&t, "UpdateImageCache");
-    assert!(
-        sent.contains("Image.3"),
-        "the whole image list is sent: {sent}"
+    t.run(
+        Step::new(cache(&more))
+            .plans(ADDR, &["update"])
+            .calls("UpdateImageCache", 1)
+            // The whole image list is sent.
+            .sends_names("UpdateImageCache", &["Image.1", "Image.2", "Image.3"])
+            .omits("UpdateImageCache", &["Image.4"])
+            .check(move |t| assert_eq!(t.attr(ADDR, "id"), id)),
     );
     // Reordering the images is no change at all.
-    let reordered = more.replace(
-        r#"["nginx:1.27", "redis:7", "busybox"]"#,
-        r#"["busybox", "nginx:1.27", "redis:7"]"#,
+    let reordered = edit(
+        &more,
+        &[(
+            r#"["nginx:1.27", "redis:7", "busybox"]"#,
+            r#"["busybox", "nginx:1.27", "redis:7"]"#,
+        )],
     );
-    let actions = t.apply(&cache(&reordered));
-    assert_eq!(action(&actions, ADDR), ["no-op"]);
-    assert_eq!(t.calls("UpdateImageCache"), 1);
+    t.run(Step::new(cache(&reordered)).plans(ADDR, &["no-op"]));
     t.destroy();
 }
 
 #[test]
 fn tag_changes_use_the_tag_apis_only() {
     let t = Acc::new();
-    t.apply(&cache(V1));
-    let retagged = V1.replace(
-        r#"{ team = "web", env = "test" }"#,
-        r#"{ team = "platform", owner = "sre" }"#,
+    t.run(Step::new(cache(V1)).calls("CreateImageCache", 1));
+    let retagged = edit(
+        V1,
+        &[(
+            r#"{ team = "web", env = "test" }"#,
+            r#"{ team = "platform", owner = "sre" }"#,
+        )],
     );
-    let actions = t.apply(&cache(&retagged));
-    assert_eq!(action(&actions, ADDR), ["update"]);
-    assert_eq!(
-        t.calls("UpdateImageCache"),
-        0,
-        "tags alone need no UpdateImageCache"
-    );
-    assert_eq!(t.calls("TagResources"), 1);
-    assert_eq!(t.calls("UntagResources"), 1);
-    let tags = &t.resource(ADDR)["tags"];
-    assert_eq!(
-        tags,
-        &serde_json::json!({"team": "platform", "owner": "sre"})
+    // Tags alone need no UpdateImageCache.
+    t.run(
+        Step::new(cache(&retagged))
+            .plans(ADDR, &["update"])
+            .calls("TagResources", 1)
+            .calls("UntagResources", 1)
+            .sends("UntagResources", &[("TagKey.1", "env")])
+            .omits("UntagResources", &["TagKey.2"])
+            .check(|t| {
+                let tags = &t.resource(ADDR)["tags"];
+                assert_eq!(
+                    tags,
+                    &serde_json::json!({"team": "platform", "owner": "sre"})
+                );
+            }),
     );
     // Removing every tag.
-    let untagged = V1.replace(r#"  tags             = { team = "web", env = "test" }"#, "");
-    t.apply(&cache(&untagged));
-    assert!(t.resource(ADDR)["tags"].is_null());
+    let untagged = edit(
+        V1,
+        &[(r#"  tags             = { team = "web", env = "test" }"#, "")],
+    );
+    t.run(
+        Step::new(cache(&untagged))
+            .plans(ADDR, &["update"])
+            .calls("UntagResources", 1)
+            .check(|t| assert!(t.resource(ADDR)["tags"].is_null())),
+    );
     t.destroy();
 }
 
 #[test]
 fn network_and_size_changes_update_in_place() {
     let t = Acc::new();
-    t.apply(&cache(V1));
+    t.run(Step::new(cache(V1)).calls("CreateImageCache", 1));
     let id = t.attr(ADDR, "id");
-    let bigger = cache(V1).replace("sg-acc0001", "sg-acc0002").replace(
-        "retention_days   = 7",
-        "retention_days   = 7\n  image_cache_size = 40",
+    let bigger = edit(
+        &cache(V1),
+        &[
+            ("sg-acc0001", "sg-acc0002"),
+            (
+                "retention_days   = 7",
+                "retention_days   = 7\n  image_cache_size = 40",
+            ),
+        ],
     );
-    let actions = t.apply(&bigger);
-    assert_eq!(action(&actions, ADDR), ["update"]);
-    assert_eq!(t.attr(ADDR, "id"), id);
-    assert_eq!(t.resource(ADDR)["image_cache_size"], 40);
-    let sent = last_request(&t, "UpdateImageCache");
-    assert!(
-        sent.contains("SecurityGroupId")
-            && sent.contains("ImageCacheSize")
-            && sent.contains("Image.1"),
-        "{sent}"
+    t.run(
+        Step::new(bigger)
+            .plans(ADDR, &["update"])
+            .calls("UpdateImageCache", 1)
+            .sends(
+                "UpdateImageCache",
+                &[("SecurityGroupId", "sg-acc0002"), ("ImageCacheSize", "40")],
+            )
+            .sends_names("UpdateImageCache", &["Image.1", "Image.2"])
+            .check(move |t| {
+                assert_eq!(t.attr(ADDR, "id"), id);
+                assert_eq!(t.resource(ADDR)["image_cache_size"], 40);
+            }),
     );
     t.destroy();
 }
@@ -169,54 +200,57 @@ fn network_and_size_changes_update_in_place() {
 #[test]
 fn a_zone_change_replaces_the_cache() {
     let t = Acc::new();
-    t.apply(&cache(&format!("{V1}  zone_id = \"cn-hangzhou-g\"\n")));
+    let zoned = |z: &str| cache(&format!("{V1}  zone_id = \"{z}\"\n"));
+    t.run(Step::new(zoned("cn-hangzhou-g")).calls("CreateImageCache", 1));
     let old = t.attr(ADDR, "id");
-    let actions = t.apply(&cache(&format!("{V1}  zone_id = \"cn-hangzhou-h\"\n")));
-    assert_eq!(action(&actions, ADDR), ["delete", "create"]);
-    assert_ne!(t.attr(ADDR, "id"), old, "replaced");
-    let caches = t.emu.state()["image_caches"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(caches.len(), 1, "the old cache was deleted: {caches:?}");
+    t.run(
+        Step::new(zoned("cn-hangzhou-h"))
+            .plans(ADDR, &["delete", "create"])
+            .calls("DeleteImageCache", 1)
+            .calls("CreateImageCache", 1)
+            .check(move |t| {
+                assert_ne!(t.attr(ADDR, "id"), old, "replaced");
+                let caches = t.emu.state()["image_caches"].as_array().cloned();
+                assert_eq!(
+                    caches.map(|c| c.len()),
+                    Some(1),
+                    "the old cache was deleted"
+                );
+            }),
+    );
     t.destroy();
 }
 
 #[test]
 fn a_cache_deleted_out_of_band_is_planned_for_creation() {
     let t = Acc::new();
-    t.apply(&cache(V1));
+    t.run(Step::new(cache(V1)).calls("CreateImageCache", 1));
     let id = t.attr(ADDR, "id");
     assert!(t.emu.delete_object(&id));
-    let actions = t.plan_actions();
-    assert_eq!(action(&actions, ADDR), ["create"]);
-    t.apply(&cache(V1));
-    assert_ne!(t.attr(ADDR, "id"), id);
+    t.run(
+        Step::new(cache(V1))
+            .plans(ADDR, &["create"])
+            .calls("CreateImageCache", 1)
+            .check(move |t| assert_ne!(t.attr(ADDR, "id"), id)),
+    );
     t.destroy();
 }
 
 #[test]
 fn an_out_of_band_rename_is_planned_back_in_place() {
     let t = Acc::new();
-    t.apply(&cache(V1));
+    t.run(Step::new(cache(V1)).calls("CreateImageCache", 1));
     let id = t.attr(ADDR, "id");
     assert!(t.emu.patch_object(
         &id,
         serde_json::json!({"ImageCacheName": "renamed-in-console"})
     ));
-    let actions = t.plan_actions();
-    assert_eq!(action(&actions, ADDR), ["update"]);
-    t.apply(&cache(V1));
-    assert_eq!(t.attr(ADDR, "image_cache_name"), "web");
+    t.run(
+        Step::new(cache(V1))
+            .plans(ADDR, &["update"])
+            .calls("UpdateImageCache", 1)
+            .sends("UpdateImageCache", &[("ImageCacheName", "web")])
+            .check(|t| assert_eq!(t.attr(ADDR, "image_cache_name"), "web")),
+    );
     t.destroy();
-}
-
-/// The parameters of the last request for `action` the emulator logged, as text.
-fn last_request(t: &Acc, action: &str) -> String {
-    let log = t.emu.requests();
-    log.iter()
-        .rev()
-        .find(|r| r.action.as_deref() == Some(action))
-        .map(|r| format!("{:?}", r.params))
-        .unwrap_or_else(|| panic!("no {action} request in {log:?}"))
 }

@@ -15,6 +15,9 @@ use terraform_provider_aliyun::tf::Schema;
 
 use crate::util::{Workspace, REQUIRED_PROVIDERS};
 
+mod step;
+pub use step::{edit, Step};
+
 /// A test's world: an emulator and a Terraform workspace using it.
 pub struct Acc {
     /// The emulator.
@@ -255,7 +258,8 @@ impl Acc {
         }
     }
 
-    /// `terraform destroy`, then the emulator must hold no cache at all.
+    /// `terraform destroy`, then the emulator must hold no cache at all and no
+    /// running build (a finished build cannot be deleted: destroy forgets it).
     pub fn destroy(&self) {
         self.ws
             .terraform(&["destroy", "-input=false", "-auto-approve"]);
@@ -266,6 +270,20 @@ impl Acc {
                 left, 0,
                 "{kind} left in the emulator after destroy: {}",
                 state[kind]
+            );
+        }
+        const FINISHED: &[&str] = &[
+            "SUCCESS",
+            "PARTITION_SUCCESS",
+            "FAILED",
+            "TEST_FAILED",
+            "CANCELLED",
+        ];
+        for exec in state["executions"].as_array().into_iter().flatten() {
+            let status = exec["status"].as_str().unwrap_or_default();
+            assert!(
+                FINISHED.contains(&status),
+                "a build still runs after destroy: {exec}"
             );
         }
     }

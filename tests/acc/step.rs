@@ -1,0 +1,181 @@
+//! Acceptance tests as steps, in the spirit of terraform-plugin-testing's
+//! `TestStep` with plan checks: a step is a configuration, the action Terraform
+//! must plan for each resource, the API calls the step must send (counted exactly,
+//! parameters matched by exact name), and checks on the state afterwards.
+//! [`Acc::run`](super::Acc::run) applies it with the usual invariants (plan, apply
+//! that plan, both re-plans empty).
+
+use std::collections::BTreeMap;
+
+use super::{action, Acc};
+
+/// `config` with each `(from, to)` replaced; `from` must occur exactly once, so a
+/// test never edits nothing (a typo) or the wrong line.
+pub fn edit(config: &str, edits: &[(&str, &str)]) -> String {
+    let mut out = config.to_string();
+    for (from, to) in edits {
+        let found = out.matches(from).count();
+        assert_eq!(found, 1, "{from:?} occurs {found} times in:\n{out}");
+        out = out.replacen(from, to, 1);
+    }
+    out
+}
+
+/// What the last request of an action must carry.
+struct Sent {
+    action: String,
+    with: Vec<(String, Option<String>)>,
+    without: Vec<String>,
+}
+
+/// One acceptance step.
+pub struct Step {
+    config: String,
+    actions: Vec<(String, Vec<String>)>,
+    calls: Vec<(String, u64)>,
+    sent: Vec<Sent>,
+    checks: Vec<Box<dyn Fn(&Acc)>>,
+}
+
+impl Step {
+    /// A step applying `config` (below the provider block).
+    pub fn new(config: impl Into<String>) -> Step {
+        Step {
+            config: config.into(),
+            actions: Vec::new(),
+            calls: Vec::new(),
+            sent: Vec::new(),
+            checks: Vec::new(),
+        }
+    }
+
+    /// The plan's actions for `address` (`["update"]`, `["delete", "create"]`...).
+    pub fn plans(mut self, address: &str, actions: &[&str]) -> Step {
+        let actions = actions.iter().map(|a| a.to_string()).collect();
+        self.actions.push((address.to_string(), actions));
+        self
+    }
+
+    /// The step sends `action` exactly `n` times. Writes (every action but
+    /// `Describe*` and `List*`) not named by any `calls` must not be sent at all.
+    pub fn calls(mut self, action: &str, n: u64) -> Step {
+        self.calls.push((action.to_string(), n));
+        self
+    }
+
+    /// The last `action` request carries these parameters, by exact name, with
+    /// these values.
+    pub fn sends(mut self, action: &str, params: &[(&str, &str)]) -> Step {
+        let with = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+            .collect();
+        self.sent.push(Sent {
+            action: action.to_string(),
+            with,
+            without: Vec::new(),
+        });
+        self
+    }
+
+    /// The last `action` request carries parameters of these exact names.
+    pub fn sends_names(mut self, action: &str, names: &[&str]) -> Step {
+        let with = names.iter().map(|k| (k.to_string(), None)).collect();
+        self.sent.push(Sent {
+            action: action.to_string(),
+            with,
+            without: Vec::new(),
+        });
+        self
+    }
+
+    /// The last `action` request carries no parameter of these exact names.
+    pub fn omits(mut self, action: &str, names: &[&str]) -> Step {
+        self.sent.push(Sent {
+            action: action.to_string(),
+            with: Vec::new(),
+            without: names.iter().map(|k| k.to_string()).collect(),
+        });
+        self
+    }
+
+    /// A check on the world after the step (state, emulator).
+    pub fn check(mut self, f: impl Fn(&Acc) + 'static) -> Step {
+        self.checks.push(Box::new(f));
+        self
+    }
+}
+
+fn is_write(action: &str) -> bool {
+    !(action.starts_with("Describe") || action.starts_with("List"))
+}
+
+impl Acc {
+    /// Runs `step`: plan (its actions must match), apply that plan, both re-plans
+    /// empty, then the call counts, the requests sent and the checks.
+    pub fn run(&self, step: Step) {
+        let before = self.call_counts();
+        self.write_config(&step.config);
+        let planned = self.plan_actions();
+        for (address, want) in &step.actions {
+            let got = action(&planned, address);
+            assert_eq!(got, *want, "planned actions of {address}: {planned:?}");
+        }
+        self.ws.terraform(&["apply", "-input=false", "tfplan"]);
+        self.expect_empty_plan(&["-refresh=false"]);
+        self.expect_empty_plan(&[]);
+        let after = self.call_counts();
+        let delta =
+            |a: &str| after.get(a).copied().unwrap_or(0) - before.get(a).copied().unwrap_or(0);
+        let named: BTreeMap<&str, u64> = step.calls.iter().map(|(a, n)| (a.as_str(), *n)).collect();
+        for (a, n) in &named {
+            assert_eq!(delta(a), *n, "{a} calls during the step ({after:?})");
+        }
+        for a in after
+            .keys()
+            .filter(|a| is_write(a) && !named.contains_key(a.as_str()))
+        {
+            assert_eq!(
+                delta(a),
+                0,
+                "{a} was sent but the step expects no such call"
+            );
+        }
+        for sent in &step.sent {
+            let params = self.last_request(&sent.action);
+            for (name, value) in &sent.with {
+                let got = params.get(name);
+                assert!(
+                    got.is_some(),
+                    "{} has no parameter {name}: {params:?}",
+                    sent.action
+                );
+                if let Some(want) = value {
+                    assert_eq!(got, Some(want), "{}'s {name}", sent.action);
+                }
+            }
+            for name in &sent.without {
+                assert!(
+                    !params.contains_key(name),
+                    "{} sends {name} but must not: {params:?}",
+                    sent.action
+                );
+            }
+        }
+        for check in &step.checks {
+            check(self);
+        }
+    }
+}
+
+#[test]
+fn edits_must_match_exactly_once() {
+    assert_eq!(
+        edit("a = 1\nb = 2\n", &[("b = 2", "b = 3")]),
+        "a = 1\nb = 3\n"
+    );
+    let twice = std::panic::catch_unwind(|| edit("x\nx\n", &[("x", "y")]));
+    assert!(twice.is_err(), "an ambiguous edit is refused");
+    let missing = std::panic::catch_unwind(|| edit("x\n", &[("z", "y")]));
+    assert!(missing.is_err(), "an edit that matches nothing is refused");
+}
