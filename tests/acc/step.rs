@@ -28,13 +28,16 @@ struct Sent {
     without: Vec<String>,
 }
 
+/// A check run on the world after a step.
+type Check = Box<dyn Fn(&Acc)>;
+
 /// One acceptance step.
 pub struct Step {
     config: String,
     actions: Vec<(String, Vec<String>)>,
     calls: Vec<(String, u64)>,
     sent: Vec<Sent>,
-    checks: Vec<Box<dyn Fn(&Acc)>>,
+    checks: Vec<Check>,
 }
 
 impl Step {
