@@ -247,7 +247,7 @@ fn is_empty(v: &Value) -> bool {
 }
 
 /// Equality where null and empty collections are the same, and sets ignore order.
-fn equivalent(a: &Value, b: &Value) -> bool {
+pub(super) fn equivalent(a: &Value, b: &Value) -> bool {
     if is_empty(a) && is_empty(b) {
         return true;
     }

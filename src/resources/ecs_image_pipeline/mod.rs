@@ -43,13 +43,14 @@ use crate::resources::common::{
 };
 use crate::resources::lifecycle::{self, RemoteKind};
 use crate::resources::wait::{self, Watched};
-use crate::tf::provider::Existence;
+use crate::tf::path::Step;
+use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{Each, IntBetween, Matches, OneOf, SizeBetween, StringLength};
 use crate::tf::{
     Attribute, AttributePath, Block, Cx, Diagnostics, Nesting, Resource, Schema, Type, Value,
 };
 pub(crate) use mapping::reported;
-use mapping::{from_api, to_create};
+use mapping::{equivalent, from_api, to_create};
 
 /// The resource type name.
 pub const TYPE_NAME: &str = "aliyun_ecs_image_pipeline";
@@ -69,6 +70,10 @@ const CONTENT_MAX: usize = 16 * 1024;
 fn replacing(a: Attribute) -> Attribute {
     a.replace_on_change()
 }
+
+// Values the API fills in when unset (`optional_computed`) use `changed_by(&[])`:
+// only a replacement can change them, so an in-place update (tags) keeps them
+// known, null included (an unset `instance_type` reads back empty).
 
 /// The schema: arguments first, then what the API reports.
 pub fn schema() -> Schema {
@@ -219,7 +224,7 @@ pub fn schema() -> Schema {
          that is still running to finish (the API refuses the delete until then).",
     )
     .attr("id", Attribute::computed(Type::String).stable().doc("The template ID (`ip-...`)."))
-    .attr("name", replacing(Attribute::optional_computed(Type::String)).stable()
+    .attr("name", replacing(Attribute::optional_computed(Type::String)).changed_by(&[])
         .doc("Name of the template; the template ID when unset.")
         .validate(Matches::new(
             r"[a-zA-Z\x{4e00}-\x{9fa5}][a-zA-Z0-9\x{4e00}-\x{9fa5}:_.-]{1,127}",
@@ -240,18 +245,18 @@ pub fn schema() -> Schema {
     .attr("test_content", replacing(Attribute::optional(Type::String))
         .doc("Test commands run against the new image, at most 16 KB; a failing test ends the build in `TEST_FAILED`.")
         .validate(StringLength(0, CONTENT_MAX)))
-    .attr("instance_type", replacing(Attribute::optional_computed(Type::String)).stable()
+    .attr("instance_type", replacing(Attribute::optional_computed(Type::String)).changed_by(&[])
         .doc("Instance type of the temporary instance; the service picks a small one when unset."))
-    .attr("system_disk_size", replacing(Attribute::optional_computed(Type::Number)).stable()
+    .attr("system_disk_size", replacing(Attribute::optional_computed(Type::Number)).changed_by(&[])
         .doc("System disk of the temporary instance, in GiB (the API default is 40).")
         .validate(IntBetween(20, 500)))
-    .attr("internet_max_bandwidth_out", replacing(Attribute::optional_computed(Type::Number)).stable()
+    .attr("internet_max_bandwidth_out", replacing(Attribute::optional_computed(Type::Number)).changed_by(&[])
         .doc("Outbound bandwidth of the temporary instance, in Mbit/s (the API default is 0: no public IP).")
         .validate(IntBetween(0, 100)))
-    .attr("vswitch_id", replacing(Attribute::optional_computed(Type::String)).stable()
+    .attr("vswitch_id", replacing(Attribute::optional_computed(Type::String)).changed_by(&[])
         .doc("vSwitch of the temporary instance; the service creates a VPC and vSwitch when unset.")
         .validate(id_with_prefix("vsw-", "a vSwitch ID such as `vsw-abc`")))
-    .attr("delete_instance_on_failure", replacing(Attribute::optional_computed(Type::Bool)).stable()
+    .attr("delete_instance_on_failure", replacing(Attribute::optional_computed(Type::Bool)).changed_by(&[])
         .doc("Release the temporary instance when a build fails (the API default is `true`)."))
     .attr("to_region_ids", replacing(Attribute::optional(Type::set(Type::String)))
         .doc("Regions the image is copied to (up to 20); only the template's region when unset.")
@@ -272,7 +277,7 @@ pub fn schema() -> Schema {
     .attr("nvme_support", replacing(Attribute::optional(Type::String)).deprecated("Use image_options.nvme_support.")
         .doc("NVMe support of the produced image (the API's deprecated top-level `NvmeSupport`).")
         .validate(OneOf(NVME)))
-    .attr("resource_group_id", replacing(Attribute::optional_computed(Type::String)).stable()
+    .attr("resource_group_id", replacing(Attribute::optional_computed(Type::String)).changed_by(&[])
         .doc("Resource group of the template; the account's default group when unset. Changing it replaces the \
               template (image templates cannot move between groups).")
         .validate(id_with_prefix("rg-", "a resource group ID such as `rg-abc`")))
@@ -305,6 +310,18 @@ impl Resource<Client> for ImagePipelineResource {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate_base_image(config, diags);
+    }
+
+    /// Null and empty (`[]`, `{}`, an empty block) send the same request, so going
+    /// from one to the other never replaces: the update only reads the template.
+    fn modify_plan(&self, plan: PlanChange<'_>) {
+        let Some(prior) = plan.prior else { return };
+        let planned = &*plan.planned;
+        plan.requires_replace
+            .retain(|path| match path.0.as_slice() {
+                [Step::Attr(n)] => !equivalent(prior.attr(n), planned.attr(n)),
+                _ => true,
+            });
     }
 
     fn import(&self, id: &str, state: &mut Value, diags: &mut Diagnostics) {
@@ -385,7 +402,9 @@ impl Resource<Client> for ImagePipelineResource {
                         // No build runs any more: delete again.
                         Ok(()) => continue,
                         Err(wait_error) => {
-                            let build = running_build(&cx.client, &id, &api)
+                            // The operation's deadline has passed: a short call of its own.
+                            let lookup = CallContext::with_timeout(Duration::from_secs(10));
+                            let build = running_build(&cx.client, &id, &lookup)
                                 .await
                                 .ok()
                                 .flatten()
