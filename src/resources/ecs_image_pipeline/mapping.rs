@@ -449,6 +449,42 @@ mod tests {
     }
 
     #[test]
+    fn deprecated_top_level_fields_round_trip() {
+        let planned = Value::object([
+            ("base_image_type", Value::from("IMAGE")),
+            ("image_name", Value::from("legacy")),
+            ("image_family", Value::from("fam")),
+            ("nvme_support", Value::from("unsupported")),
+        ]);
+        let pairs = to_pairs(&to_create(&planned)).unwrap();
+        for (k, v) in [
+            ("ImageName", "legacy"),
+            ("ImageFamily", "fam"),
+            ("NvmeSupport", "unsupported"),
+        ] {
+            assert!(
+                pairs.contains(&(k.to_string(), v.to_string())),
+                "{k}: {pairs:?}"
+            );
+        }
+        let p = ImagePipeline {
+            image_name: "legacy".into(),
+            image_family: "fam".into(),
+            nvme_support: "unsupported".into(),
+            ..Default::default()
+        };
+        let r: std::collections::BTreeMap<_, _> = reported(&p).into_iter().collect();
+        assert_eq!(r["image_name"], Value::from("legacy"));
+        assert_eq!(r["image_family"], Value::from("fam"));
+        assert_eq!(r["nvme_support"], Value::from("unsupported"));
+        assert_eq!(
+            r["image_options"],
+            Value::List(vec![]),
+            "not mixed into the block"
+        );
+    }
+
+    #[test]
     fn equivalence_rules() {
         assert!(equivalent(&Value::Null, &Value::List(vec![])));
         assert!(equivalent(&Value::Map(Default::default()), &Value::Null));
