@@ -778,6 +778,72 @@ async fn image_pipelines_create_describe_delete() {
     assert!(listed.pipelines.is_empty(), "{listed:?}");
 }
 
+#[tokio::test]
+async fn image_pipeline_tags_through_ecs_and_one_template_lookup() {
+    let h = emulator().await;
+    let c = client(&h);
+    let id = c
+        .create_image_pipeline(
+            &CreateImagePipelineRequest {
+                base_image_type: "IMAGE".into(),
+                base_image: Some("m-base".into()),
+                tag: vec![Tag::new("a", "1")],
+                ..Default::default()
+            },
+            &ClientToken::generate(),
+            &cx(),
+        )
+        .await
+        .unwrap()
+        .image_pipeline_id;
+    let tag = EcsTagResourcesRequest {
+        resource_type: IMAGE_PIPELINE_RESOURCE_TYPE.into(),
+        resource_id: vec![id.clone()],
+        tag: vec![Tag::new("b", "2")],
+    };
+    c.ecs_tag_resources(&tag, &cx()).await.unwrap();
+    let untag = EcsUntagResourcesRequest {
+        resource_type: IMAGE_PIPELINE_RESOURCE_TYPE.into(),
+        resource_id: vec![id.clone()],
+        tag_key: vec!["a".into()],
+    };
+    c.ecs_untag_resources(&untag, &cx()).await.unwrap();
+    let p = c
+        .describe_image_pipeline(&id, &cx())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.tags, [Tag::new("b", "2")]);
+    assert_eq!(p.system_disk_size, Some(40));
+    assert_eq!(p.delete_instance_on_failure, Some(true));
+    let sent = h
+        .requests()
+        .into_iter()
+        .rfind(|r| r.action.as_deref() == Some("TagResources"))
+        .unwrap();
+    assert_eq!(
+        sent.version.as_deref(),
+        Some("2014-05-26"),
+        "the ECS tag API, not ECI's"
+    );
+    // An unknown template: no object from Describe, "not found" from the tag API.
+    assert_eq!(
+        c.describe_image_pipeline("ip-unknown", &cx())
+            .await
+            .unwrap(),
+        None
+    );
+    let missing = EcsTagResourcesRequest {
+        resource_id: vec!["ip-unknown".into()],
+        ..tag
+    };
+    assert!(c
+        .ecs_tag_resources(&missing, &cx())
+        .await
+        .unwrap_err()
+        .is_not_found());
+}
+
 // ---------------------------------------------------------- authentication
 
 #[tokio::test]

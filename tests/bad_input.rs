@@ -270,6 +270,12 @@ corpus! {
     pipeline_too_many_tags,
     pipeline_timeouts_days,
     pipeline_template_from_variable,
+    // aliyun_ecs_image_pipeline
+    image_pipeline_base_image_missing,
+    image_pipeline_base_image_null_from_variable,
+    image_pipeline_oss_without_import_options,
+    image_pipeline_system_disk_too_small,
+    image_pipeline_name_starts_with_digit,
     // data sources
     image_caches_bad_name_regex,
     data_caches_bad_name_regex,
@@ -281,6 +287,7 @@ corpus! {
     pipeline_executions_unknown_status,
     pipeline_executions_template_malformed,
     pipeline_executions_id_malformed,
+    image_pipelines_ids_empty,
     image_caches_name_regex_from_variable,
     unknown_data_source_type,
     // the provider block

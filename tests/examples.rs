@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use aliyun_emulator::{PipelineOutcome, TemplateSeed};
 use terraform_provider_aliyun::aliyun::{
-    CallContext, ClientToken, CreateDataCacheRequest, CreateImageCacheRequest, DataSource,
-    StartImagePipelineExecutionRequest,
+    CallContext, ClientToken, CreateDataCacheRequest, CreateImageCacheRequest,
+    CreateImagePipelineRequest, DataSource, StartImagePipelineExecutionRequest,
 };
 
 use crate::acc::{provider_block, Acc};
@@ -234,6 +234,17 @@ fn seed(t: &Acc, ty: &str) -> String {
                     .unwrap()
                     .execution_id
             }
+            "aliyun_ecs_image_pipeline" => {
+                let req = CreateImagePipelineRequest {
+                    base_image_type: "IMAGE".into(),
+                    base_image: Some("m-example".into()),
+                    ..Default::default()
+                };
+                c.create_image_pipeline(&req, &ClientToken::generate(), &cx)
+                    .await
+                    .unwrap()
+                    .image_pipeline_id
+            }
             other => panic!("teach tests/examples.rs to create a {other} for its import example"),
         }
     })
@@ -288,16 +299,12 @@ fn import_examples_import_a_real_object_at_their_address() {
 #[test]
 fn the_quickstart_applies_replans_empty_and_destroys() {
     let mut t = Acc::new();
-    let template = t
-        .emu
-        .seed_template(TemplateSeed::new("quickstart", PipelineOutcome::Success));
     let endpoint = t.emu.endpoint();
-    // What `-var endpoint=... -var image_pipeline_id=...` passes, for every command.
-    t.ws.env("TF_VAR_endpoint", &endpoint)
-        .env("TF_VAR_image_pipeline_id", &template);
+    // What `-var endpoint=...` passes, for every command.
+    t.ws.env("TF_VAR_endpoint", &endpoint);
     t.ws.write("main.tf", &read("quickstart/main.tf"));
     let actions = t.apply_files();
-    assert_eq!(actions.len(), 3, "three resources: {actions:?}");
+    assert_eq!(actions.len(), 4, "four resources: {actions:?}");
     assert!(actions.values().all(|a| a == &["create"]), "{actions:?}");
     let outputs = t.ws.terraform_json(&["output", "-json"]);
     assert_eq!(
@@ -314,7 +321,24 @@ fn the_quickstart_applies_replans_empty_and_destroys() {
             .is_some_and(|s| s.starts_with("m-")),
         "{outputs:#}"
     );
+    // The build ran from the template the quick start created, not a seeded one.
+    let template = outputs["image_template_id"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(template.starts_with("ip-"), "{outputs:#}");
+    assert_eq!(t.calls("CreateImagePipeline"), 1);
+    assert_eq!(
+        t.last_request("StartImagePipelineExecution")
+            .get("ImagePipelineId")
+            .map(String::as_str),
+        Some(template)
+    );
     t.destroy();
+    assert_eq!(
+        t.emu.state()["image_pipelines"],
+        serde_json::json!([]),
+        "the template is deleted with the rest"
+    );
     let state = t.ws.terraform_json(&["show", "-json"]);
     assert!(
         state["values"]["root_module"]["resources"].is_null(),

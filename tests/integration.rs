@@ -8,6 +8,8 @@
 //! - `image_cache`: `aliyun_eci_image_cache` acceptance tests.
 //! - `data_cache`: `aliyun_eci_data_cache` acceptance tests.
 //! - `pipeline_execution`: `aliyun_ecs_image_pipeline_execution` acceptance tests.
+//! - `image_pipeline`: `aliyun_ecs_image_pipeline` and `aliyun_ecs_image_pipelines`
+//!   acceptance tests.
 //! - `data_sources`: the three list data sources over many objects and pages.
 //! - `examples`: every file under `examples/` validated, the quick start applied.
 //! - `field_conditions`: what real repositories do (provider settings from other
@@ -37,6 +39,7 @@ mod data_sources;
 mod examples;
 mod field_conditions;
 mod image_cache;
+mod image_pipeline;
 mod pipeline_execution;
 mod protocol;
 mod reliability;

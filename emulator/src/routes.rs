@@ -2,6 +2,7 @@
 
 use crate::eci::{data_cache as dc, image_cache as ic, tags as eci_tags};
 use crate::ecs::image_pipeline as ip;
+use crate::ecs::tags as ecs_tags;
 use crate::error::ApiResult;
 use crate::sts::{self, STS_VERSION};
 use crate::world::{Body, Call, World};
@@ -100,6 +101,19 @@ pub static ROUTES: &[Route] = &[
         STS_VERSION,
         false,
         sts::assume_role_with_oidc,
+    ),
+    r("TagResources", ECS_VERSION, false, ecs_tags::tag_resources),
+    r(
+        "UntagResources",
+        ECS_VERSION,
+        false,
+        ecs_tags::untag_resources,
+    ),
+    r(
+        "ListTagResources",
+        ECS_VERSION,
+        false,
+        ecs_tags::list_tag_resources,
     ),
 ];
 

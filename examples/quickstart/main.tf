@@ -1,5 +1,6 @@
-# The quick-start demo: an image cache, a data cache and an image build, run
-# against the local emulator (scripts/demo.sh starts it and passes its URL).
+# The quick-start demo: an image cache, a data cache, an image template and an
+# image build from it, run against the local emulator (scripts/demo.sh starts it
+# and passes its URL).
 
 terraform {
   required_providers {
@@ -11,11 +12,6 @@ terraform {
 
 variable "endpoint" {
   description = "URL of the API to use: the local emulator, e.g. http://127.0.0.1:8080"
-  type        = string
-}
-
-variable "image_pipeline_id" {
-  description = "An image template to build from (the demo seeds one in the emulator)."
   type        = string
 }
 
@@ -57,8 +53,19 @@ resource "aliyun_eci_data_cache" "model" {
   }
 }
 
+resource "aliyun_ecs_image_pipeline" "golden" {
+  name            = "quickstart-golden"
+  base_image_type = "IMAGE"
+  base_image      = "aliyun_3_x64_20G_alibase_20240528.vhd"
+  build_content   = "RUN yum install -y nginx"
+
+  tags = {
+    demo = "quickstart"
+  }
+}
+
 resource "aliyun_ecs_image_pipeline_execution" "golden" {
-  image_pipeline_id = var.image_pipeline_id
+  image_pipeline_id = aliyun_ecs_image_pipeline.golden.id
 }
 
 output "image_cache" {
@@ -74,6 +81,10 @@ output "data_cache" {
     id     = aliyun_eci_data_cache.model.id
     status = aliyun_eci_data_cache.model.status
   }
+}
+
+output "image_template_id" {
+  value = aliyun_ecs_image_pipeline.golden.id
 }
 
 output "golden_image_id" {

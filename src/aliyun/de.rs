@@ -52,6 +52,26 @@ pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error
     Ok(scalar_to_string(Value::deserialize(d)?).unwrap_or_default())
 }
 
+/// An optional string: absent, `null` and `""` are `None`.
+pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(scalar_to_string(Value::deserialize(d)?).filter(|s| !s.is_empty()))
+}
+
+/// A boolean given as a boolean or as `"true"` / `"false"`; `""` is absent.
+pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(b)),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(Some(true)),
+            "false" => Ok(Some(false)),
+            _ => Err(D::Error::custom(format!("expected a boolean, got {s:?}"))),
+        },
+        other => Err(D::Error::custom(format!("expected a boolean, got {other}"))),
+    }
+}
+
 /// A timestamp, normalised to `yyyy-MM-ddTHH:mm:ssZ` (see [`normalize_time`]).
 pub(crate) fn time<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(normalize_time(&string(d)?))

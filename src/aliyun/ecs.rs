@@ -4,8 +4,9 @@
 //! StartImagePipelineExecution, DescribeImagePipelineExecutions and
 //! CancelImagePipelineExecution carry every documented parameter of
 //! `ecs-image-pipeline-execution.md` (except the deprecated `TemplateTag`);
-//! CreateImagePipeline, DescribeImagePipelines and DeleteImagePipeline carry
-//! the commonly used ones (they serve tests and seeding).
+//! CreateImagePipeline and DescribeImagePipelines carry every field of the
+//! official ECS SDK's models (7.11.8), for `aliyun_ecs_image_pipeline`; ECS
+//! TagResources / UntagResources tag image templates.
 //!
 //! ECS wraps response arrays (`ImagePipelineExecution.ImagePipelineExecutionSet`,
 //! `Tags.Tag[] {TagKey, TagValue}`); the structs here expose plain `Vec`s.
@@ -127,7 +128,7 @@ pub struct CancelImagePipelineExecutionRequest {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageOptions {
-    /// Name of the produced image.
+    /// Name (prefix) of the produced image.
     pub image_name: Option<String>,
     /// Image family.
     pub image_family: Option<String>,
@@ -140,25 +141,102 @@ pub struct ImageOptions {
 }
 
 /// `ImageOptions.ImageFeatures.*`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub struct ImageFeatures {
     /// NVMe support of the image.
+    #[serde(deserialize_with = "de::opt_string")]
     pub nvme_support: Option<String>,
 }
 
-/// `AdvancedOptions.*` of CreateImagePipeline.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "PascalCase")]
+/// `AdvancedOptions.*` of CreateImagePipeline (also returned by Describe).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub struct AdvancedOptions {
     /// Suffix added to the image name.
+    #[serde(deserialize_with = "de::opt_string")]
     pub image_name_suffix: Option<String>,
     /// Keep Cloud Assistant in the image.
+    #[serde(deserialize_with = "de::opt_bool")]
     pub retain_cloud_assistant: Option<bool>,
 }
 
-/// CreateImagePipeline parameters (commonly used subset, `ClientToken`
-/// separate).
+/// `ImageSecurityOptions.*` of CreateImagePipeline (also returned by Describe).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ImageSecurityOptions {
+    /// Security scan of the produced image.
+    #[serde(deserialize_with = "de::opt_string")]
+    pub security_scan_mode: Option<String>,
+}
+
+/// `ImportImageOptions.*` of CreateImagePipeline (for an `OSS` base image).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImportImageOptions {
+    /// Disk images in OSS (`DiskDeviceMappings.N`).
+    pub disk_device_mappings: Vec<DiskDeviceMapping>,
+    /// `Features.*`.
+    pub features: Option<ImportFeatures>,
+    /// Name of the imported image.
+    pub image_name: Option<String>,
+    /// Description of the imported image.
+    pub description: Option<String>,
+    /// Operating system type (`linux`, `windows`).
+    #[serde(rename = "OSType")]
+    pub os_type: Option<String>,
+    /// Distribution, e.g. `Aliyun`, `Ubuntu`.
+    pub platform: Option<String>,
+    /// `x86_64`, `arm64`.
+    pub architecture: Option<String>,
+    /// `BIOS`, `UEFI`, `UEFI-Preferred`.
+    pub boot_mode: Option<String>,
+    /// `Auto`, `Aliyun`, `BYOL`.
+    pub license_type: Option<String>,
+    /// RAM role used to read the OSS objects.
+    pub role_name: Option<String>,
+    /// Keep the imported image after the build.
+    pub retain_imported_image: Option<bool>,
+    /// What to do with the imported image.
+    pub retention_strategy: Option<String>,
+    /// Tags of the imported image (`ImportImageTags.N`).
+    pub import_image_tags: Vec<Tag>,
+}
+
+/// One `ImportImageOptions.DiskDeviceMappings.N`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DiskDeviceMapping {
+    /// OSS bucket.
+    #[serde(rename = "OSSBucket", deserialize_with = "de::opt_string")]
+    pub oss_bucket: Option<String>,
+    /// OSS object.
+    #[serde(rename = "OSSObject", deserialize_with = "de::opt_string")]
+    pub oss_object: Option<String>,
+    /// `RAW`, `VHD`, `QCOW2`...
+    #[serde(deserialize_with = "de::opt_string")]
+    pub format: Option<String>,
+    /// Size of the disk image in GiB.
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub disk_image_size: Option<i64>,
+}
+
+/// `ImportImageOptions.Features.*`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ImportFeatures {
+    /// NVMe support.
+    #[serde(deserialize_with = "de::opt_string")]
+    pub nvme_support: Option<String>,
+    /// Metadata service support (`v1`, `v2`).
+    #[serde(deserialize_with = "de::opt_string")]
+    pub imds_support: Option<String>,
+}
+
+/// CreateImagePipeline parameters: every field of the official SDK's request
+/// model but the account-owner ones (`ClientToken` is separate). The top-level
+/// `ImageName`, `ImageFamily` and `NvmeSupport` are deprecated by
+/// `ImageOptions.*` but still accepted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CreateImagePipelineRequest {
@@ -196,10 +274,20 @@ pub struct CreateImagePipelineRequest {
     pub resource_group_id: Option<String>,
     /// Tags of the template.
     pub tag: Vec<Tag>,
+    /// Deprecated: name prefix of the produced image.
+    pub image_name: Option<String>,
+    /// Deprecated: family of the produced image.
+    pub image_family: Option<String>,
+    /// Deprecated: NVMe support of the produced image.
+    pub nvme_support: Option<String>,
     /// Options of the produced image.
     pub image_options: Option<ImageOptions>,
     /// Advanced options.
     pub advanced_options: Option<AdvancedOptions>,
+    /// Security scan of the produced image.
+    pub image_security_options: Option<ImageSecurityOptions>,
+    /// Import settings for an `OSS` base image.
+    pub import_image_options: Option<ImportImageOptions>,
 }
 
 /// CreateImagePipeline answer.
@@ -230,7 +318,72 @@ pub struct DescribeImagePipelinesRequest {
     pub next_token: Option<String>,
 }
 
-/// An image template as DescribeImagePipelines returns it.
+/// `ImageOptions` as DescribeImagePipelines returns it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ImageOptionsInfo {
+    /// Name (prefix) of the produced image.
+    #[serde(deserialize_with = "de::string")]
+    pub image_name: String,
+    /// Image family.
+    #[serde(deserialize_with = "de::string")]
+    pub image_family: String,
+    /// Image description.
+    #[serde(deserialize_with = "de::string")]
+    pub description: String,
+    /// `ImageFeatures.NvmeSupport`.
+    pub image_features: ImageFeatures,
+    /// Tags of the produced image (unwrapped from `ImageTags.ImageTag[]`).
+    #[serde(deserialize_with = "de::list")]
+    pub image_tags: Vec<Tag>,
+}
+
+/// `ImportImageOptions` as DescribeImagePipelines returns it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ImportImageOptionsInfo {
+    /// Disk images (unwrapped from `DiskDeviceMappings.DiskDeviceMapping[]`).
+    #[serde(deserialize_with = "de::list")]
+    pub disk_device_mappings: Vec<DiskDeviceMapping>,
+    /// `Features.*`.
+    pub features: ImportFeatures,
+    /// Name of the imported image.
+    #[serde(deserialize_with = "de::string")]
+    pub image_name: String,
+    /// Description of the imported image.
+    #[serde(deserialize_with = "de::string")]
+    pub description: String,
+    /// Operating system type.
+    #[serde(rename = "OSType", deserialize_with = "de::string")]
+    pub os_type: String,
+    /// Distribution.
+    #[serde(deserialize_with = "de::string")]
+    pub platform: String,
+    /// Architecture.
+    #[serde(deserialize_with = "de::string")]
+    pub architecture: String,
+    /// Boot mode.
+    #[serde(deserialize_with = "de::string")]
+    pub boot_mode: String,
+    /// License type.
+    #[serde(deserialize_with = "de::string")]
+    pub license_type: String,
+    /// RAM role.
+    #[serde(deserialize_with = "de::string")]
+    pub role_name: String,
+    /// Keep the imported image.
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub retain_imported_image: Option<bool>,
+    /// Retention strategy.
+    #[serde(deserialize_with = "de::string")]
+    pub retention_strategy: String,
+    /// Tags of the imported image (unwrapped from `ImportImageTags.ImportImageTag[]`).
+    #[serde(deserialize_with = "de::list")]
+    pub import_image_tags: Vec<Tag>,
+}
+
+/// An image template as DescribeImagePipelines returns it (every field of the
+/// official SDK's response model).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ImagePipeline {
@@ -253,8 +406,15 @@ pub struct ImagePipeline {
     /// System disk size in GiB.
     #[serde(deserialize_with = "de::opt_i64")]
     pub system_disk_size: Option<i64>,
+    /// Outbound bandwidth in Mbit/s.
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub internet_max_bandwidth_out: Option<i64>,
     /// vSwitch.
+    #[serde(rename = "VSwitchId")]
     pub v_switch_id: String,
+    /// Release the instance when a build fails.
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub delete_instance_on_failure: Option<bool>,
     /// Creation time.
     #[serde(deserialize_with = "de::time")]
     pub creation_time: String,
@@ -264,6 +424,29 @@ pub struct ImagePipeline {
     /// Shared accounts (unwrapped from `AddAccounts.AddAccount[]`).
     #[serde(rename = "AddAccounts", deserialize_with = "de::string_list")]
     pub add_accounts: Vec<String>,
+    /// Repair mode.
+    #[serde(deserialize_with = "de::string")]
+    pub repair_mode: String,
+    /// Repair items (unwrapped from `RepairItems.RepairItem[]`).
+    #[serde(rename = "RepairItems", deserialize_with = "de::string_list")]
+    pub repair_items: Vec<String>,
+    /// Deprecated top-level image name.
+    #[serde(deserialize_with = "de::string")]
+    pub image_name: String,
+    /// Deprecated top-level image family.
+    #[serde(deserialize_with = "de::string")]
+    pub image_family: String,
+    /// Deprecated top-level NVMe support.
+    #[serde(deserialize_with = "de::string")]
+    pub nvme_support: String,
+    /// Options of the produced image.
+    pub image_options: ImageOptionsInfo,
+    /// Advanced options.
+    pub advanced_options: AdvancedOptions,
+    /// Security scan options.
+    pub image_security_options: ImageSecurityOptions,
+    /// Import settings (OSS base image).
+    pub import_image_options: ImportImageOptionsInfo,
     /// Resource group.
     pub resource_group_id: String,
     /// Tags (unwrapped from `Tags.Tag[]`).
@@ -290,7 +473,38 @@ pub struct DescribeImagePipelinesResponse {
     pub pipelines: Vec<ImagePipeline>,
 }
 
-/// DeleteImagePipeline parameters (deletes the template's executions too).
+/// ECS TagResources parameters (`ResourceType` in ECS's lower-case names, e.g.
+/// [`IMAGE_PIPELINE_RESOURCE_TYPE`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EcsTagResourcesRequest {
+    /// Type of the resources.
+    pub resource_type: String,
+    /// Resource IDs (`ResourceId.N`).
+    pub resource_id: Vec<String>,
+    /// Tags to add or overwrite (up to 20).
+    pub tag: Vec<Tag>,
+}
+
+/// ECS UntagResources parameters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EcsUntagResourcesRequest {
+    /// Type of the resources.
+    pub resource_type: String,
+    /// Resource IDs.
+    pub resource_id: Vec<String>,
+    /// Keys to remove (`TagKey.N`, up to 20).
+    pub tag_key: Vec<String>,
+}
+
+/// ECS `ResourceType` of image templates: the resource name in the template's
+/// ARN (`acs:ecs:{region}:{account}:imagepipeline/{id}`). The SDK's comment on
+/// TagResources lists older types only; ECS names every type this way.
+pub const IMAGE_PIPELINE_RESOURCE_TYPE: &str = "imagepipeline";
+
+/// DeleteImagePipeline parameters (deletes the template's finished executions
+/// too; refused with `InvalidImagePipeline.HasRunningExecution` while one runs).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DeleteImagePipelineRequest {
@@ -403,6 +617,63 @@ impl Client {
         cx: &CallContext,
     ) -> Result<DescribeImagePipelinesResponse, ApiError> {
         self.call(Product::Ecs, "DescribeImagePipelines", req, None, cx)
+            .await
+    }
+
+    /// DescribeImagePipelines, every page (`max_results` defaults to 100).
+    pub async fn describe_all_image_pipelines(
+        &self,
+        req: &DescribeImagePipelinesRequest,
+        cx: &CallContext,
+    ) -> Result<Vec<ImagePipeline>, ApiError> {
+        collect_all("DescribeImagePipelines", |token| {
+            let page_req = DescribeImagePipelinesRequest {
+                max_results: req.max_results.or(Some(DEFAULT_MAX_RESULTS)),
+                next_token: token,
+                ..req.clone()
+            };
+            async move {
+                let page = self.describe_image_pipelines(&page_req, cx).await?;
+                Ok(Page::new(page.pipelines, page.next_token))
+            }
+        })
+        .await
+    }
+
+    /// The template with this ID, or `None` when it is not returned (an unknown
+    /// ID yields an empty set, not an error).
+    pub async fn describe_image_pipeline(
+        &self,
+        image_pipeline_id: &str,
+        cx: &CallContext,
+    ) -> Result<Option<ImagePipeline>, ApiError> {
+        let req = DescribeImagePipelinesRequest {
+            image_pipeline_id: vec![image_pipeline_id.to_owned()],
+            ..Default::default()
+        };
+        let page = self.describe_image_pipelines(&req, cx).await?;
+        Ok(page
+            .pipelines
+            .into_iter()
+            .find(|p| p.image_pipeline_id == image_pipeline_id))
+    }
+
+    /// ECS TagResources (adds or overwrites the given tags).
+    pub async fn ecs_tag_resources(
+        &self,
+        req: &EcsTagResourcesRequest,
+        cx: &CallContext,
+    ) -> Result<Ack, ApiError> {
+        self.call(Product::Ecs, "TagResources", req, None, cx).await
+    }
+
+    /// ECS UntagResources.
+    pub async fn ecs_untag_resources(
+        &self,
+        req: &EcsUntagResourcesRequest,
+        cx: &CallContext,
+    ) -> Result<Ack, ApiError> {
+        self.call(Product::Ecs, "UntagResources", req, None, cx)
             .await
     }
 

@@ -13,8 +13,10 @@ pub mod eci_data_cache;
 pub mod eci_data_caches;
 pub mod eci_image_cache;
 pub mod eci_image_caches;
+pub mod ecs_image_pipeline;
 pub mod ecs_image_pipeline_execution;
 pub mod ecs_image_pipeline_executions;
+pub mod ecs_image_pipelines;
 pub mod lifecycle;
 pub mod provider_config;
 pub mod provider_credentials;
@@ -66,6 +68,7 @@ impl Provider for AliyunProvider {
             Arc::new(eci_image_cache::ImageCacheResource),
             Arc::new(eci_data_cache::DataCacheResource),
             Arc::new(ecs_image_pipeline_execution::ImagePipelineExecutionResource),
+            Arc::new(ecs_image_pipeline::ImagePipelineResource),
         ]
     }
 
@@ -74,6 +77,7 @@ impl Provider for AliyunProvider {
             Arc::new(eci_image_caches::ImageCachesDataSource),
             Arc::new(eci_data_caches::DataCachesDataSource),
             Arc::new(ecs_image_pipeline_executions::ImagePipelineExecutionsDataSource),
+            Arc::new(ecs_image_pipelines::ImagePipelinesDataSource),
         ]
     }
 }

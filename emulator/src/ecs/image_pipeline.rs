@@ -144,8 +144,20 @@ pub struct ImagePipeline {
     pub repair_mode: String,
     /// Repair items.
     pub repair_items: Vec<String>,
-    /// Name of the image to create.
+    /// Deprecated top-level `ImageName` (as sent).
     pub image_name: String,
+    /// Deprecated top-level `ImageFamily` (as sent).
+    pub image_family: String,
+    /// Deprecated top-level `NvmeSupport` (as sent).
+    pub nvme_support: String,
+    /// `ImageOptions`, in Describe's shape.
+    pub image_options: Value,
+    /// `AdvancedOptions`, in Describe's shape.
+    pub advanced_options: Value,
+    /// `ImageSecurityOptions`, in Describe's shape.
+    pub image_security_options: Value,
+    /// `ImportImageOptions`, in Describe's shape.
+    pub import_image_options: Value,
     /// Resource group.
     pub resource_group_id: String,
     /// Tags.
@@ -190,6 +202,12 @@ impl ImagePipeline {
             },
             repair_items: Vec::new(),
             image_name: String::new(),
+            image_family: String::new(),
+            nvme_support: String::new(),
+            image_options: json!({}),
+            advanced_options: json!({}),
+            image_security_options: json!({}),
+            import_image_options: json!({}),
             resource_group_id: rg.into(),
             tags: Vec::new(),
             creation_time: now,
@@ -230,6 +248,13 @@ impl ImagePipeline {
             "DeleteInstanceOnFailure": self.delete_instance_on_failure,
             "RepairMode": self.repair_mode,
             "ImageName": self.image_name,
+            "ImageFamily": self.image_family,
+            "NvmeSupport": self.nvme_support,
+            "RepairItems": {"RepairItem": self.repair_items},
+            "ImageOptions": self.image_options,
+            "AdvancedOptions": self.advanced_options,
+            "ImageSecurityOptions": self.image_security_options,
+            "ImportImageOptions": self.import_image_options,
             "CreationTime": format_utc(self.creation_time),
             "ResourceGroupId": self.resource_group_id,
             "ToRegionIds": {"ToRegionId": self.to_region_ids},
@@ -666,6 +691,12 @@ pub fn create_pipeline(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
     let build_content = text("BuildContent", 16 * 1024, 0)?;
     let test_content = text("TestContent", 16 * 1024, 0)?;
     let tags = tags::parse(p, "Tag", Product::Ecs)?;
+    let import_image_options = import_image_options(p)?;
+    if base_type == "OSS" && import_image_options.get("DiskDeviceMappings").is_none() {
+        return Err(EmuError::missing(
+            "ImportImageOptions.DiskDeviceMappings.1.OSSObject",
+        ));
+    }
     let id = new_id("ip-", 20, ALNUM);
     let pipeline = ImagePipeline {
         seq: w.next_seq(),
@@ -686,10 +717,13 @@ pub fn create_pipeline(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
         add_accounts: p.list("AddAccount", 20)?,
         repair_mode: p.opt("RepairMode").unwrap_or_default(),
         repair_items: p.list("RepairItem", 20)?,
-        image_name: p
-            .opt("ImageOptions.ImageName")
-            .or_else(|| p.opt("ImageName"))
-            .unwrap_or_default(),
+        image_name: p.opt("ImageName").unwrap_or_default(),
+        image_family: p.opt("ImageFamily").unwrap_or_default(),
+        nvme_support: p.opt("NvmeSupport").unwrap_or_default(),
+        image_options: image_options(p)?,
+        advanced_options: advanced_options(p)?,
+        image_security_options: object(p, "ImageSecurityOptions", &["SecurityScanMode"]),
+        import_image_options,
         resource_group_id: p
             .opt("ResourceGroupId")
             .unwrap_or_else(|| w.settings.default_resource_group_id.clone()),
@@ -702,6 +736,115 @@ pub fn create_pipeline(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
     let mut body = Body::new();
     body.insert("ImagePipelineId".into(), json!(id));
     Ok(body)
+}
+
+/// `{"Member": value}` for each of `members` sent below `prefix` (strings, as sent).
+fn object(p: &Params, prefix: &str, members: &[&str]) -> Value {
+    let mut o = Map::new();
+    for m in members {
+        if let Some(v) = p.opt(&format!("{prefix}.{m}")) {
+            o.insert((*m).to_string(), json!(v));
+        }
+    }
+    Value::Object(o)
+}
+
+/// `ImageOptions.*` as Describe returns it (`ImageTags.ImageTag[] {TagKey, TagValue}`).
+fn image_options(p: &Params) -> ApiResult<Value> {
+    let mut o = object(
+        p,
+        "ImageOptions",
+        &["ImageName", "ImageFamily", "Description"],
+    );
+    let features = object(p, "ImageOptions.ImageFeatures", &["NvmeSupport"]);
+    let image_tags = tags::parse(p, "ImageOptions.ImageTags", Product::Ecs)?;
+    let m = o.as_object_mut().expect("an object");
+    if features.as_object().is_some_and(|f| !f.is_empty()) {
+        m.insert("ImageFeatures".into(), features);
+    }
+    m.insert(
+        "ImageTags".into(),
+        json!({"ImageTag": image_tags.iter().map(|t| json!({"TagKey": t.key, "TagValue": t.value})).collect::<Vec<_>>()}),
+    );
+    Ok(o)
+}
+
+/// `AdvancedOptions.*` as Describe returns it (`RetainCloudAssistant` a boolean).
+fn advanced_options(p: &Params) -> ApiResult<Value> {
+    let mut o = object(p, "AdvancedOptions", &["ImageNameSuffix"]);
+    if let Some(b) = p.bool("AdvancedOptions.RetainCloudAssistant")? {
+        o.as_object_mut()
+            .expect("an object")
+            .insert("RetainCloudAssistant".into(), json!(b));
+    }
+    Ok(o)
+}
+
+/// `ImportImageOptions.*` as Describe returns it: disk mappings wrapped in
+/// `DiskDeviceMappings.DiskDeviceMapping[]`, tags in
+/// `ImportImageTags.ImportImageTag[] {Key, Value}` (the SDK's response model).
+fn import_image_options(p: &Params) -> ApiResult<Value> {
+    const PREFIX: &str = "ImportImageOptions";
+    let mut o = object(
+        p,
+        PREFIX,
+        &[
+            "ImageName",
+            "Description",
+            "OSType",
+            "Platform",
+            "Architecture",
+            "BootMode",
+            "LicenseType",
+            "RoleName",
+            "RetentionStrategy",
+        ],
+    );
+    let m = o.as_object_mut().expect("an object");
+    if let Some(b) = p.bool(&format!("{PREFIX}.RetainImportedImage"))? {
+        m.insert("RetainImportedImage".into(), json!(b));
+    }
+    let features = object(
+        p,
+        &format!("{PREFIX}.Features"),
+        &["NvmeSupport", "ImdsSupport"],
+    );
+    if features.as_object().is_some_and(|f| !f.is_empty()) {
+        m.insert("Features".into(), features);
+    }
+    let mut disks = Vec::new();
+    for node in p.objects(&format!("{PREFIX}.DiskDeviceMappings"), 17)? {
+        let mut d = Map::new();
+        for f in ["OSSBucket", "OSSObject", "Format"] {
+            if let Some(v) = node.field(f) {
+                d.insert(f.into(), json!(v));
+            }
+        }
+        if let Some(size) = node.field("DiskImageSize") {
+            let size: i64 = size.parse().map_err(|_| {
+                EmuError::invalid_value(
+                    "ImportImageOptions.DiskDeviceMappings.N.DiskImageSize",
+                    "an integer",
+                )
+            })?;
+            d.insert("DiskImageSize".into(), json!(size));
+        }
+        disks.push(Value::Object(d));
+    }
+    if !disks.is_empty() {
+        m.insert(
+            "DiskDeviceMappings".into(),
+            json!({ "DiskDeviceMapping": disks }),
+        );
+    }
+    let import_tags = tags::parse(p, &format!("{PREFIX}.ImportImageTags"), Product::Ecs)?;
+    if !import_tags.is_empty() {
+        m.insert(
+            "ImportImageTags".into(),
+            json!({"ImportImageTag": import_tags.iter().map(|t| json!({"Key": t.key, "Value": t.value})).collect::<Vec<_>>()}),
+        );
+    }
+    Ok(o)
 }
 
 /// DescribeImagePipelines.
@@ -734,7 +877,9 @@ pub fn describe_pipelines(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
     Ok(body)
 }
 
-/// DeleteImagePipeline: its executions go with it.
+/// DeleteImagePipeline: its executions go with it. Refused while one of them
+/// runs (`InvalidImagePipeline.HasRunningExecution`, 403, as the API's help
+/// page documents: only terminal executions allow the delete).
 pub fn delete_pipeline(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
     let p = call.params;
     let region = p.required("RegionId")?.to_string();
@@ -745,6 +890,21 @@ pub fn delete_pipeline(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
         .any(|t| t.image_pipeline_id == id && t.region_id == region)
     {
         return Err(pipeline_not_found(&id));
+    }
+    if let Some(running) = w
+        .executions
+        .iter()
+        .find(|e| e.image_pipeline_id == id && !e.status.is_terminal())
+    {
+        return Err(EmuError::new(
+            403,
+            "InvalidImagePipeline.HasRunningExecution",
+            format!(
+                "The image pipeline {id} has a running execution {} ({}).",
+                running.execution_id,
+                running.status.as_str()
+            ),
+        ));
     }
     w.pipelines.retain(|t| t.image_pipeline_id != id);
     w.executions.retain(|e| e.image_pipeline_id != id);
@@ -1010,6 +1170,14 @@ mod tests {
             b["ImagePipelineExecution"]["ImagePipelineExecutionSet"],
             json!([])
         );
+        // Refused while its build runs, accepted once it has finished.
+        let refused = call(&mut w, delete_pipeline, &[r, ("ImagePipelineId", &ip)]).unwrap_err();
+        assert_eq!(
+            (refused.status, refused.code.as_str()),
+            (403, "InvalidImagePipeline.HasRunningExecution")
+        );
+        assert!(refused.message.contains(&id), "{refused:?}");
+        w.clock.advance(Duration::from_secs(3600));
         call(&mut w, delete_pipeline, &[r, ("ImagePipelineId", &ip)]).unwrap();
         assert_eq!(w.executions.len(), 1);
         assert_eq!(
@@ -1057,5 +1225,82 @@ mod tests {
         assert_eq!(item["Tags"]["Tag"], json!([]));
         let exec = start_exec(&mut w, &id);
         assert!(trace(&mut w, &exec, 20).contains(&"TESTING"));
+    }
+
+    #[test]
+    fn every_create_field_is_stored_and_described() {
+        let mut w = world();
+        let r = ("RegionId", "cn-hangzhou");
+        let oss = [r, ("BaseImageType", "OSS")];
+        assert_eq!(
+            call(&mut w, create_pipeline, &oss).unwrap_err().code,
+            "MissingParameter",
+            "an OSS base needs its disk images"
+        );
+        let id = call(
+            &mut w,
+            create_pipeline,
+            &[
+                r,
+                ("BaseImageType", "OSS"),
+                ("ImportImageOptions.DiskDeviceMappings.1.OSSBucket", "b"),
+                (
+                    "ImportImageOptions.DiskDeviceMappings.1.OSSObject",
+                    "o.qcow2",
+                ),
+                (
+                    "ImportImageOptions.DiskDeviceMappings.1.DiskImageSize",
+                    "40",
+                ),
+                ("ImportImageOptions.Features.NvmeSupport", "supported"),
+                ("ImportImageOptions.OSType", "linux"),
+                ("ImportImageOptions.RetainImportedImage", "true"),
+                ("ImportImageOptions.ImportImageTags.1.Key", "k"),
+                ("ImportImageOptions.ImportImageTags.1.Value", "v"),
+                ("ImageOptions.ImageName", "web"),
+                ("ImageOptions.ImageFeatures.NvmeSupport", "auto"),
+                ("ImageOptions.ImageTags.1.Key", "a"),
+                ("ImageOptions.ImageTags.1.Value", "b"),
+                ("AdvancedOptions.RetainCloudAssistant", "false"),
+                ("ImageSecurityOptions.SecurityScanMode", "NONE"),
+                ("RepairMode", "Customized"),
+                ("RepairItem.1", "grub"),
+                ("ImageFamily", "fam"),
+                ("NvmeSupport", "auto"),
+            ],
+        )
+        .unwrap()["ImagePipelineId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let b = call(&mut w, describe_pipelines, &[r, ("ImagePipelineId.1", &id)]).unwrap();
+        let item = &b["ImagePipeline"]["ImagePipelineSet"][0];
+        let import = &item["ImportImageOptions"];
+        assert_eq!(
+            import["DiskDeviceMappings"]["DiskDeviceMapping"],
+            json!([{"OSSBucket": "b", "OSSObject": "o.qcow2", "DiskImageSize": 40}])
+        );
+        assert_eq!(import["Features"]["NvmeSupport"], "supported");
+        assert_eq!(import["RetainImportedImage"], true);
+        assert_eq!(
+            import["ImportImageTags"]["ImportImageTag"],
+            json!([{"Key": "k", "Value": "v"}])
+        );
+        let options = &item["ImageOptions"];
+        assert_eq!(options["ImageName"], "web");
+        assert_eq!(options["ImageFeatures"]["NvmeSupport"], "auto");
+        assert_eq!(
+            options["ImageTags"]["ImageTag"],
+            json!([{"TagKey": "a", "TagValue": "b"}])
+        );
+        assert_eq!(item["AdvancedOptions"]["RetainCloudAssistant"], false);
+        assert_eq!(item["ImageSecurityOptions"]["SecurityScanMode"], "NONE");
+        assert_eq!(item["RepairItems"]["RepairItem"], json!(["grub"]));
+        assert_eq!(
+            (&item["ImageFamily"], &item["NvmeSupport"]),
+            (&json!("fam"), &json!("auto"))
+        );
+        assert_eq!(item["DeleteInstanceOnFailure"], true);
+        assert_eq!(item["SystemDiskSize"], 40);
     }
 }

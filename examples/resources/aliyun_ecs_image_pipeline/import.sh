@@ -1,0 +1,1 @@
+terraform import aliyun_ecs_image_pipeline.golden ip-2ze5tsl5bp6nf2b3abcd
