@@ -3,7 +3,8 @@
 //!
 //! StartImagePipelineExecution, DescribeImagePipelineExecutions and
 //! CancelImagePipelineExecution carry every documented parameter of
-//! `ecs-image-pipeline-execution.md` (except the deprecated `TemplateTag`);
+//! the official SDK models (except the deprecated `TemplateTag`; see
+//! docs/development/api-reference.md, «Image pipeline execution»);
 //! CreateImagePipeline, DescribeImagePipelines and DeleteImagePipeline carry
 //! the commonly used ones (they serve tests and seeding).
 //!
