@@ -6,7 +6,9 @@
 //! - every reference in code resolves inside the repository: a cited `.md` file
 //!   exists, a section name cited in guillemets is a heading of
 //!   `docs/development/api-reference.md`,
-//!   and nothing cites sections or seed files of documents kept elsewhere.
+//!   and nothing cites sections or seed files of documents kept elsewhere;
+//! - the resources' `schema()` builders are formatted by rustfmt (no line over 100
+//!   columns, which is what rustfmt leaves behind when it gives up on an expression).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -288,4 +290,52 @@ fn the_reference_scanners_find_what_they_look_for() {
     assert_eq!(cited_markdown(line), vec![first.as_str(), second.as_str()]);
     assert_eq!(cited_sections(line), vec!["Signature v1", "Tags"]);
     assert!(cited_markdown("no markdown here.").is_empty());
+}
+
+/// The bodies of the functions in `text` whose signature line contains `fn <name>(`
+/// for one of `names`: `(first line number, lines)`.
+fn fn_bodies<'a>(text: &'a str, names: &[&str]) -> Vec<(usize, Vec<&'a str>)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !names.iter().any(|n| line.contains(&format!("fn {n}("))) {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let close = format!("{}}}", " ".repeat(indent));
+        let end = lines[i..]
+            .iter()
+            .position(|l| l.trim_end() == close)
+            .map_or(lines.len(), |k| i + k + 1);
+        out.push((i + 1, lines[i..end].to_vec()));
+    }
+    out
+}
+
+#[test]
+fn schema_builders_are_formatted_by_rustfmt() {
+    // rustfmt leaves a whole expression as written when it cannot fit one of its lines
+    // in 100 columns (a long string literal, typically): a long line in a schema
+    // builder is the sign. Split long strings with `\` continuations.
+    let mut paths = Vec::new();
+    files(&root().join("src/resources"), &["rs"], &mut paths);
+    let mut long = Vec::new();
+    let mut builders = 0;
+    for path in paths {
+        let text = read(&path);
+        for (first, body) in fn_bodies(&text, &["schema", "add_schema"]) {
+            builders += 1;
+            for (k, line) in body.iter().enumerate() {
+                if line.chars().count() > 100 {
+                    long.push(format!("{}:{}", path.display(), first + k));
+                }
+            }
+        }
+    }
+    assert!(builders >= 7, "only {builders} schema builders found");
+    assert!(
+        long.is_empty(),
+        "lines rustfmt gave up on:\n{}",
+        long.join("\n")
+    );
 }
