@@ -63,7 +63,7 @@
 //! |---|---|
 //! | [`config`] | `Config`, timings, rules, template seeds |
 //! | [`rpc`] | the extractor: decoding, signature v1/v3, timestamp, nonce |
-//! | [`signature`] | pure v1/v3 computations (spec vectors V0–V8) |
+//! | [`signature`] | pure v1/v3 computations (test vectors V0–V8: `docs/development/api-reference.md`) |
 //! | [`params`] | `Name.N…` / `#len#key` → structured parameters |
 //! | [`error`], [`response`] | Alibaba-shaped errors and JSON/XML rendering |
 //! | [`routes`] | `(Action, Version)` → handler table |

@@ -1,6 +1,7 @@
 //! Rebuild structured request parameters from the flat RPC wire form
-//! (`alibaba-rpc.md` §3): `Name.N`, `Name.N.Field`, `Name.N.Field.M`,
-//! `Name.Field`, and map entries `Name.Field.#len#key` or `Name.Field.key`.
+//! (see docs/development/api-reference.md, «Parameter flattening»):
+//! `Name.N`, `Name.N.Field`, `Name.N.Field.M`, `Name.Field`, and map entries
+//! `Name.Field.#len#key` or `Name.Field.key`.
 //!
 //! The flat names are parsed once into a tree of segments. A `#L#` segment
 //! takes exactly `L` characters as the key (so keys may contain dots); a

@@ -2,7 +2,7 @@
 //! (action, version, decoded parameters, who signed it) or a `Rejection`
 //! carrying the Alibaba-style error and the format to render it in.
 //!
-//! Steps (`alibaba-rpc.md` §5, §6, §8):
+//! Steps (see docs/development/api-reference.md, «Signature v1» and «Signature v3»):
 //! 1. Decode the query string and an `application/x-www-form-urlencoded` body
 //!    with form rules (`+` is a space). A name given twice is rejected.
 //! 2. `Authorization: ACS3-…` → verify v3 with the listed `SignedHeaders`,

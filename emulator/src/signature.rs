@@ -1,5 +1,6 @@
 //! Pure signature computations: v1 (HMAC-SHA1, `SignatureVersion=1.0`) and
-//! v3 (`ACS3-HMAC-SHA256`), exactly as `alibaba-rpc.md` §4–§6 describe them.
+//! v3 (`ACS3-HMAC-SHA256`), exactly as docs/development/api-reference.md describes them
+//! («Percent-encoding», «Signature v1», «Signature v3», with the test vectors).
 //!
 //! Nothing here knows about HTTP or about the emulator's state; `rpc.rs`
 //! feeds decoded parameters and headers in and compares the results.

@@ -23,7 +23,7 @@ pub struct Tag {
 
 /// Which product's value rule applies. ECI documents the same prohibitions for
 /// keys and values (no `aliyun`/`acs:` prefix); ECS only forbids `acs:` for
-/// values (`ecs-image-pipeline-execution.md` §2).
+/// values (documented for StartImagePipelineExecution's `Tag.N.Value`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Product {
     /// ECI rules.

@@ -1,5 +1,6 @@
 //! End-to-end tests over real HTTP: a tiny raw HTTP/1.1 client and a tiny
-//! signer written here from the spec (independent of the crate's own
+//! signer written here from the documented algorithm (docs/development/api-reference.md,
+//! «Signature v1» and «Signature v3»; independent of the crate's own
 //! `signature` module), against a running emulator.
 
 use std::net::SocketAddr;

@@ -56,8 +56,8 @@ impl Product {
     }
 
     /// The public HTTPS endpoint of this product in `region`
-    /// (`alibaba-rpc.md` §1.1–1.2): the regional pattern, except for the
-    /// irregular entries of the API metadata.
+    /// (see docs/development/api-reference.md, «RPC transport and endpoints»):
+    /// the regional pattern, except for the irregular entries of the API metadata.
     pub fn default_endpoint(self, region: &str) -> String {
         let host = match (self, region) {
             (Product::Eci, "cn-shanghai-finance-1") => {

@@ -1,11 +1,11 @@
 //! ECI (`2018-08-08`) actions: image caches, data caches and tags.
 //!
 //! One request struct and one response struct per action, with the wire
-//! names of `eci-image-cache.md` and `eci-data-cache.md` (every documented
-//! parameter except the internal `Owner*`/`ResourceOwner*` ones), and one
-//! `Client` method per action. `RegionId` is added by the client; the
-//! `ClientToken` of create/update/delete is a separate `&ClientToken`
-//! argument so the caller keeps it across retries.
+//! names of the official SDK models (see docs/development/api-reference.md,
+//! «Image cache» and «Data cache»; every documented parameter except the
+//! internal `Owner*`/`ResourceOwner*` ones), and one `Client` method per action.
+//! `RegionId` is added by the client; the `ClientToken` of create/update/delete
+//! is a separate `&ClientToken` argument so the caller keeps it across retries.
 //!
 //! Responses decode leniently (the private `de` helpers); fields the service
 //! omits keep their `Default`. "Not found" on a describe is an empty list,
@@ -62,7 +62,7 @@ pub struct AcrRegistryInfo {
     pub arn_user: Option<String>,
 }
 
-/// CreateImageCache parameters (`eci-image-cache.md` §2).
+/// CreateImageCache parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CreateImageCacheRequest {
@@ -122,7 +122,7 @@ pub struct CreateImageCacheResponse {
     pub container_group_id: String,
 }
 
-/// DescribeImageCaches filters and paging (`eci-image-cache.md` §3).
+/// DescribeImageCaches filters and paging.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DescribeImageCachesRequest {
@@ -241,7 +241,7 @@ pub struct DescribeImageCachesResponse {
     pub image_caches: Vec<ImageCache>,
 }
 
-/// UpdateImageCache parameters (`eci-image-cache.md` §4): only what is set
+/// UpdateImageCache parameters: only what is set
 /// is changed. Sending `image` re-pulls images.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -332,7 +332,7 @@ pub struct EipCreateParam {
     pub isp: Option<String>,
 }
 
-/// CreateDataCache parameters (`eci-data-cache.md` §2).
+/// CreateDataCache parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CreateDataCacheRequest {
@@ -372,7 +372,7 @@ pub struct CreateDataCacheResponse {
     pub data_cache_id: String,
 }
 
-/// DescribeDataCaches filters and paging (`eci-data-cache.md` §4).
+/// DescribeDataCaches filters and paging.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DescribeDataCachesRequest {
@@ -457,7 +457,7 @@ pub struct DescribeDataCachesResponse {
     pub data_caches: Vec<DataCache>,
 }
 
-/// UpdateDataCache parameters (`eci-data-cache.md` §5): only what is set
+/// UpdateDataCache parameters: only what is set
 /// is changed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]

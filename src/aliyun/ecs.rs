@@ -3,7 +3,8 @@
 //!
 //! StartImagePipelineExecution, DescribeImagePipelineExecutions and
 //! CancelImagePipelineExecution carry every documented parameter of
-//! `ecs-image-pipeline-execution.md` (except the deprecated `TemplateTag`);
+//! the official SDK models (except the deprecated `TemplateTag`; see
+//! docs/development/api-reference.md, «Image pipeline execution»);
 //! CreateImagePipeline and DescribeImagePipelines carry every field of the
 //! official ECS SDK's models (7.11.8), for `aliyun_ecs_image_pipeline`; ECS
 //! TagResources / UntagResources tag image templates.

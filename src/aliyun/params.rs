@@ -1,5 +1,6 @@
 //! Flattening of typed requests into RPC `name=value` pairs
-//! (`alibaba-rpc.md` §3), written once as a [`serde::Serializer`].
+//! (see docs/development/api-reference.md, «Parameter flattening»), written once as a
+//! [`serde::Serializer`].
 //!
 //! Request structs derive `Serialize` with their wire names
 //! (`#[serde(rename_all = "PascalCase")]`) and [`flatten`] turns them into

@@ -4,7 +4,7 @@
 //! * [`RetryPolicy`]: a plain value (attempt budget and backoff bounds) with
 //!   [`Default`] and [`RetryPolicy::none`];
 //! * [`classify`]: one `match` that says whether an error is transient and of
-//!   which kind (`alibaba-rpc.md` §7.3–7.4);
+//!   which kind (see docs/development/api-reference.md, «Errors and retry classification»);
 //! * [`backoff`] / [`delay`]: pure functions of policy, kind, attempt number
 //!   and a jitter factor, so tests pin the jitter and get exact durations.
 //!

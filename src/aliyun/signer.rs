@@ -2,12 +2,13 @@
 //! requests, and the small pure helpers it needs.
 //!
 //! Everything here is a pure function of its inputs, so the published test
-//! vectors (`alibaba-rpc.md` §5.1, V0–V4) pin it byte for byte. The
-//! non-deterministic inputs (nonce, timestamp) are produced by [`nonce`] and
-//! [`timestamp`] and passed in by the caller, which makes a fresh pair for
-//! every attempt: a retried request is a new signed request.
+//! vectors V0–V4 (the tests below; see docs/development/api-reference.md,
+//! «Signature v1») pin it byte for byte. The non-deterministic inputs (nonce,
+//! timestamp) are produced by [`nonce`] and [`timestamp`] and passed in by the
+//! caller, which makes a fresh pair for every attempt: a retried request is a
+//! new signed request.
 //!
-//! Steps (§5): sort all parameters except `Signature` by name, encode each
+//! Steps: sort all parameters except `Signature` by name, encode each
 //! `name=value` with [`percent_encode`], join with `&` (the canonical query);
 //! the string to sign is `METHOD&%2F&` + the encoded canonical query; the
 //! signature is base64(HMAC-SHA1(secret + "&", string to sign)).
@@ -78,7 +79,7 @@ pub fn signature(access_key_secret: &str, string_to_sign: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
-/// Signs `params` for `method` (all steps of §5) and returns the signature.
+/// Signs `params` for `method` (all the steps above) and returns the signature.
 pub fn sign(method: &str, params: &[(String, String)], access_key_secret: &str) -> String {
     signature(
         access_key_secret,

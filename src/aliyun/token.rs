@@ -1,7 +1,8 @@
 //! [`ClientToken`]: the idempotency key of one logical operation.
 //!
 //! The service remembers a `ClientToken` and answers a repeated request with
-//! the result of the first one (`alibaba-rpc.md` §7.5). That only protects
+//! the result of the first one (see docs/development/api-reference.md,
+//! «ClientToken idempotency»). That only protects
 //! against duplicates if the *same* token is sent on every retry, so the
 //! token is made by the caller, once per logical operation (a resource's
 //! create, typically stored in planned private state), and passed by

@@ -20,8 +20,9 @@ pub struct TagRules;
 impl Validator for TagRules {
     fn description(&self) -> String {
         format!(
-            "At most {MAX_TAGS} tags. Keys are 1 to 128 characters and cannot start with `aliyun` or `acs:`; \
-             values are at most 128 characters and cannot start with `acs:`; neither may contain `http://` or `https://`."
+            "At most {MAX_TAGS} tags. Keys are 1 to 128 characters and cannot start with `aliyun` \
+             or `acs:`; values are at most 128 characters and cannot start with `acs:`; neither \
+             may contain `http://` or `https://`."
         )
     }
 
@@ -117,8 +118,10 @@ pub fn event_type() -> Type {
 
 /// The computed `events` attribute of caches.
 pub fn events_attribute(what: &str) -> Attribute {
-    Attribute::computed(Type::list(event_type()))
-        .doc(format!("Events of the {what} as reported by the API (`Normal` or `Warning`), most useful when it failed."))
+    Attribute::computed(Type::list(event_type())).doc(format!(
+        "Events of the {what} as reported by the API (`Normal` or `Warning`), most useful when it \
+         failed."
+    ))
 }
 
 /// Turns an empty string from the API into null: Describe calls report unset

@@ -33,18 +33,49 @@ impl DataSource<Client> for DataCachesDataSource {
     fn schema(&self) -> Schema {
         let item = item_type(&eci_data_cache::schema(), &item_names());
         Schema::new(
-            Block::new("Lists ECI data caches of the provider's region, optionally filtered. All pages are read.")
-                .attr("data_cache_ids", Attribute::optional(Type::list(Type::String)).doc("Only the caches with these IDs.")
-                    .validate(SizeBetween(1, 100)))
-                .attr("bucket", Attribute::optional(Type::String).doc("Only caches in this bucket."))
-                .attr("path", Attribute::optional(Type::String).doc("Only the cache at this path."))
-                .attr("resource_group_id", Attribute::optional(Type::String).doc("Only caches in this resource group."))
-                .attr("tags", Attribute::optional(Type::map(Type::String)).doc("Only caches with all these tags.")
-                    .validate(SizeBetween(0, 20)))
-                .attr("name_regex", name_regex_attribute())
-                .attr("ids", Attribute::computed(Type::list(Type::String)).doc("IDs of the caches found."))
-                .attr("names", Attribute::computed(Type::list(Type::String)).doc("Names of the caches found, in the order of `ids`."))
-                .attr("caches", Attribute::computed(Type::list(item)).doc("The caches found, with every attribute the API reports.")),
+            Block::new(
+                "Lists ECI data caches of the provider's region, optionally filtered. All pages \
+                 are read.",
+            )
+            .attr(
+                "data_cache_ids",
+                Attribute::optional(Type::list(Type::String))
+                    .doc("Only the caches with these IDs.")
+                    .validate(SizeBetween(1, 100)),
+            )
+            .attr(
+                "bucket",
+                Attribute::optional(Type::String).doc("Only caches in this bucket."),
+            )
+            .attr(
+                "path",
+                Attribute::optional(Type::String).doc("Only the cache at this path."),
+            )
+            .attr(
+                "resource_group_id",
+                Attribute::optional(Type::String).doc("Only caches in this resource group."),
+            )
+            .attr(
+                "tags",
+                Attribute::optional(Type::map(Type::String))
+                    .doc("Only caches with all these tags.")
+                    .validate(SizeBetween(0, 20)),
+            )
+            .attr("name_regex", name_regex_attribute())
+            .attr(
+                "ids",
+                Attribute::computed(Type::list(Type::String)).doc("IDs of the caches found."),
+            )
+            .attr(
+                "names",
+                Attribute::computed(Type::list(Type::String))
+                    .doc("Names of the caches found, in the order of `ids`."),
+            )
+            .attr(
+                "caches",
+                Attribute::computed(Type::list(item))
+                    .doc("The caches found, with every attribute the API reports."),
+            ),
         )
     }
 

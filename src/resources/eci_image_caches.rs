@@ -33,25 +33,74 @@ impl DataSource<Client> for ImageCachesDataSource {
     fn schema(&self) -> Schema {
         let item = item_type(&eci_image_cache::schema(), &item_names());
         Schema::new(
-            Block::new("Lists ECI image caches of the provider's region, optionally filtered. All pages are read.")
-                .attr("image_cache_id", Attribute::optional(Type::String).doc("Only the cache with this ID.")
-                    .validate(id_with_prefix("imc-", "an image cache ID such as `imc-abc`")))
-                .attr("image_cache_name", Attribute::optional(Type::String).doc("Only caches with this exact name."))
-                .attr("snapshot_id", Attribute::optional(Type::String).doc("Only the cache with this snapshot."))
-                .attr("image", Attribute::optional(Type::String).doc("Only caches that contain this image, e.g. `nginx`."))
-                .attr("resource_group_id", Attribute::optional(Type::String).doc("Only caches in this resource group."))
-                .attr("tags", Attribute::optional(Type::map(Type::String)).doc("Only caches with all these tags.")
-                    .validate(SizeBetween(0, 20)))
-                .attr("match_images", Attribute::optional(Type::list(Type::String))
-                    .doc("Return the caches that best match these images (layer matching).").validate(SizeBetween(1, 100)))
-                .attr("image_full_match", Attribute::optional(Type::Bool)
-                    .doc("With `match_images`: only caches containing all layers of the images."))
-                .attr("image_match_count", Attribute::optional(Type::Number)
-                    .doc("With `match_images`: how many fully matching caches to return.").validate(IntBetween(1, 100)))
-                .attr("name_regex", name_regex_attribute())
-                .attr("ids", Attribute::computed(Type::list(Type::String)).doc("IDs of the caches found."))
-                .attr("names", Attribute::computed(Type::list(Type::String)).doc("Names of the caches found, in the order of `ids`."))
-                .attr("caches", Attribute::computed(Type::list(item)).doc("The caches found, with every attribute the API reports.")),
+            Block::new(
+                "Lists ECI image caches of the provider's region, optionally filtered. All pages \
+                 are read.",
+            )
+            .attr(
+                "image_cache_id",
+                Attribute::optional(Type::String)
+                    .doc("Only the cache with this ID.")
+                    .validate(id_with_prefix(
+                        "imc-",
+                        "an image cache ID such as `imc-abc`",
+                    )),
+            )
+            .attr(
+                "image_cache_name",
+                Attribute::optional(Type::String).doc("Only caches with this exact name."),
+            )
+            .attr(
+                "snapshot_id",
+                Attribute::optional(Type::String).doc("Only the cache with this snapshot."),
+            )
+            .attr(
+                "image",
+                Attribute::optional(Type::String)
+                    .doc("Only caches that contain this image, e.g. `nginx`."),
+            )
+            .attr(
+                "resource_group_id",
+                Attribute::optional(Type::String).doc("Only caches in this resource group."),
+            )
+            .attr(
+                "tags",
+                Attribute::optional(Type::map(Type::String))
+                    .doc("Only caches with all these tags.")
+                    .validate(SizeBetween(0, 20)),
+            )
+            .attr(
+                "match_images",
+                Attribute::optional(Type::list(Type::String))
+                    .doc("Return the caches that best match these images (layer matching).")
+                    .validate(SizeBetween(1, 100)),
+            )
+            .attr(
+                "image_full_match",
+                Attribute::optional(Type::Bool)
+                    .doc("With `match_images`: only caches containing all layers of the images."),
+            )
+            .attr(
+                "image_match_count",
+                Attribute::optional(Type::Number)
+                    .doc("With `match_images`: how many fully matching caches to return.")
+                    .validate(IntBetween(1, 100)),
+            )
+            .attr("name_regex", name_regex_attribute())
+            .attr(
+                "ids",
+                Attribute::computed(Type::list(Type::String)).doc("IDs of the caches found."),
+            )
+            .attr(
+                "names",
+                Attribute::computed(Type::list(Type::String))
+                    .doc("Names of the caches found, in the order of `ids`."),
+            )
+            .attr(
+                "caches",
+                Attribute::computed(Type::list(item))
+                    .doc("The caches found, with every attribute the API reports."),
+            ),
         )
     }
 

@@ -49,17 +49,49 @@ impl DataSource<Client> for ImagePipelineExecutionsDataSource {
     fn schema(&self) -> Schema {
         let item = item_type(&ecs_image_pipeline_execution::schema(), &item_names());
         Schema::new(
-            Block::new("Lists ECS image builds (executions of image templates) of the provider's region. All pages are read.")
-                .attr("image_pipeline_id", Attribute::optional(Type::String).doc("Only builds of this image template.")
-                    .validate(id_with_prefix("ip-", "an image template ID such as `ip-abc`")))
-                .attr("execution_id", Attribute::optional(Type::String).doc("Only the build with this ID.")
-                    .validate(id_with_prefix("exec-", "an execution ID such as `exec-abc`")))
-                .attr("statuses", Attribute::optional(Type::list(Type::String)).doc("Only builds in one of these statuses.")
-                    .validate(Each(OneOf(STATUSES))))
-                .attr("tags", Attribute::optional(Type::map(Type::String)).doc("Only builds with all these tags.")
-                    .validate(SizeBetween(0, 20)))
-                .attr("ids", Attribute::computed(Type::list(Type::String)).doc("IDs of the builds found."))
-                .attr("executions", Attribute::computed(Type::list(item)).doc("The builds found, with every attribute the API reports.")),
+            Block::new(
+                "Lists ECS image builds (executions of image templates) of the provider's region. \
+                 All pages are read.",
+            )
+            .attr(
+                "image_pipeline_id",
+                Attribute::optional(Type::String)
+                    .doc("Only builds of this image template.")
+                    .validate(id_with_prefix(
+                        "ip-",
+                        "an image template ID such as `ip-abc`",
+                    )),
+            )
+            .attr(
+                "execution_id",
+                Attribute::optional(Type::String)
+                    .doc("Only the build with this ID.")
+                    .validate(id_with_prefix(
+                        "exec-",
+                        "an execution ID such as `exec-abc`",
+                    )),
+            )
+            .attr(
+                "statuses",
+                Attribute::optional(Type::list(Type::String))
+                    .doc("Only builds in one of these statuses.")
+                    .validate(Each(OneOf(STATUSES))),
+            )
+            .attr(
+                "tags",
+                Attribute::optional(Type::map(Type::String))
+                    .doc("Only builds with all these tags.")
+                    .validate(SizeBetween(0, 20)),
+            )
+            .attr(
+                "ids",
+                Attribute::computed(Type::list(Type::String)).doc("IDs of the builds found."),
+            )
+            .attr(
+                "executions",
+                Attribute::computed(Type::list(item))
+                    .doc("The builds found, with every attribute the API reports."),
+            ),
         )
     }
 

@@ -46,41 +46,79 @@ pub fn schema() -> Schema {
                     "a host or an `http(s)://host[:port]` URL",
                 )),
         );
-    let block = Block::new("Alibaba Cloud: ECI image and data caches, ECS image builds.")
-        .attr("region", Attribute::optional(Type::String)
-            .doc("Region, e.g. `cn-hangzhou`. Default: `ALIBABA_CLOUD_REGION_ID`, `ALIBABA_CLOUD_REGION`, `ALICLOUD_REGION`, \
-                  then the `region_id` of the profile in use.")
-            .validate(region_id()))
-        .attr("access_key", Attribute::optional(Type::String)
-            .doc("AccessKey ID. Credentials are looked for in this order, the first found wins: `access_key` + \
-                  `secret_key`, `assume_role_with_oidc`, `profile`, `credentials_uri`, `ecs_role_name` in the block; \
-                  then the AccessKey variables of the first family that has both (`ALIBABA_CLOUD_ACCESS_KEY_ID`/`_SECRET`/\
-                  `_SECURITY_TOKEN`, then `ALICLOUD_ACCESS_KEY`/`ALICLOUD_SECRET_KEY`/`ALICLOUD_SECURITY_TOKEN`, then \
-                  `ALIBABACLOUD_ACCESS_KEY_ID`/`_SECRET`/`_SECURITY_TOKEN`), the OIDC variables, the profile variables, \
-                  the credentials URI variables, the ECS role variables; then the `current` profile of the profile file; \
-                  finally the SDKs' INI file (`~/.alibabacloud/credentials.ini`, section `ALIBABA_CLOUD_PROFILE` or `default`). \
-                  `assume_role` then wraps whichever was found."))
-        .attr("secret_key", Attribute::optional(Type::String).sensitive()
-            .doc("AccessKey secret (with `access_key`)."))
-        .attr("security_token", Attribute::optional(Type::String).sensitive()
-            .doc("STS security token, with temporary credentials. A fixed token cannot be renewed: a run longer \
-                  than its session fails; use `assume_role`, `assume_role_with_oidc`, `ecs_role_name`, \
-                  `credentials_uri` or a role profile for long runs."))
-        .attr("max_retries", Attribute::optional(Type::Number)
-            .doc("How many times one API call is retried on throttling, server errors and network errors (default 11). \
-                  Retries back off exponentially with jitter and stop at the operation's timeout.")
-            .validate(IntBetween(0, 100)))
-        .attr("client_connect_timeout", Attribute::optional(Type::Number)
-            .doc("How long to wait for a connection to an API endpoint, in milliseconds (default 10000). \
-                  A failed connection is retried within the operation's time limit.")
-            .validate(IntBetween(100, 600_000)))
-        .attr("client_read_timeout", Attribute::optional(Type::Number)
-            .doc("How long to wait for the answer to one API request, in milliseconds (default 30000). \
-                  A request that times out is retried within the operation's time limit; a refresh or \
-                  a data source read gives up after one minute in all, so an endpoint that never \
-                  answers fails the plan instead of hanging it.")
-            .validate(IntBetween(100, 600_000)))
-        .block_limited("endpoints", Nesting::List, endpoints, 0, 1);
+    let block = Block::new(
+        "Alibaba Cloud: ECI image and data caches, ECS image builds.",
+    )
+    .attr(
+        "region",
+        Attribute::optional(Type::String)
+            .doc(
+                "Region, e.g. `cn-hangzhou`. Default: `ALIBABA_CLOUD_REGION_ID`, \
+                 `ALIBABA_CLOUD_REGION`, `ALICLOUD_REGION`, then the `region_id` of the profile in \
+                 use.",
+            )
+            .validate(region_id()),
+    )
+    .attr(
+        "access_key",
+        Attribute::optional(Type::String).doc(
+            "AccessKey ID. Credentials are looked for in this order, the first found wins: \
+             `access_key` + `secret_key`, `assume_role_with_oidc`, `profile`, `credentials_uri`, \
+             `ecs_role_name` in the block; then the AccessKey variables of the first family that \
+             has both (`ALIBABA_CLOUD_ACCESS_KEY_ID`/`_SECRET`/`_SECURITY_TOKEN`, then \
+             `ALICLOUD_ACCESS_KEY`/`ALICLOUD_SECRET_KEY`/`ALICLOUD_SECURITY_TOKEN`, then \
+             `ALIBABACLOUD_ACCESS_KEY_ID`/`_SECRET`/`_SECURITY_TOKEN`), the OIDC variables, the \
+             profile variables, the credentials URI variables, the ECS role variables; then the \
+             `current` profile of the profile file; finally the SDKs' INI file \
+             (`~/.alibabacloud/credentials.ini`, section `ALIBABA_CLOUD_PROFILE` or `default`). \
+             `assume_role` then wraps whichever was found.",
+        ),
+    )
+    .attr(
+        "secret_key",
+        Attribute::optional(Type::String)
+            .sensitive()
+            .doc("AccessKey secret (with `access_key`)."),
+    )
+    .attr(
+        "security_token",
+        Attribute::optional(Type::String).sensitive().doc(
+            "STS security token, with temporary credentials. A fixed token cannot be renewed: a \
+             run longer than its session fails; use `assume_role`, `assume_role_with_oidc`, \
+             `ecs_role_name`, `credentials_uri` or a role profile for long runs.",
+        ),
+    )
+    .attr(
+        "max_retries",
+        Attribute::optional(Type::Number)
+            .doc(
+                "How many times one API call is retried on throttling, server errors and network \
+                 errors (default 11). Retries back off exponentially with jitter and stop at the \
+                 operation's timeout.",
+            )
+            .validate(IntBetween(0, 100)),
+    )
+    .attr(
+        "client_connect_timeout",
+        Attribute::optional(Type::Number)
+            .doc(
+                "How long to wait for a connection to an API endpoint, in milliseconds (default \
+                 10000). A failed connection is retried within the operation's time limit.",
+            )
+            .validate(IntBetween(100, 600_000)),
+    )
+    .attr(
+        "client_read_timeout",
+        Attribute::optional(Type::Number)
+            .doc(
+                "How long to wait for the answer to one API request, in milliseconds (default \
+                 30000). A request that times out is retried within the operation's time limit; a \
+                 refresh or a data source read gives up after one minute in all, so an endpoint \
+                 that never answers fails the plan instead of hanging it.",
+            )
+            .validate(IntBetween(100, 600_000)),
+    )
+    .block_limited("endpoints", Nesting::List, endpoints, 0, 1);
     Schema::new(provider_credentials::add_schema(block))
 }
 

@@ -62,21 +62,49 @@ pub fn add_schema(block: Block) -> Block {
     };
     let expiration = || {
         Attribute::optional(Type::Number)
-            .doc("Session length in seconds, 900 to 43200 (up to the role's maximum session duration). Default 3600.")
+            .doc(
+                "Session length in seconds, 900 to 43200 (up to the role's maximum session \
+                 duration). Default 3600.",
+            )
             .validate(IntBetween(900, 43200))
     };
     let assume_role = Block::new(
-        "Assume a RAM role with the credential found by the other arguments (which stays live: \
-         an expiring source is refreshed before each AssumeRole). The temporary credential is \
-         renewed before it expires.",
+        "Assume a RAM role with the credential found by the other arguments (which stays live: an \
+         expiring source is refreshed before each AssumeRole). The temporary credential is renewed \
+         before it expires.",
     )
-    .attr("role_arn", role_arn().doc("ARN of the role, `acs:ram::<account>:role/<name>`. Default: `ALICLOUD_ASSUME_ROLE_ARN`, then `ALIBABA_CLOUD_ROLE_ARN`."))
-    .attr("session_name", s().doc("Session name. Default: `ALICLOUD_ASSUME_ROLE_SESSION_NAME`, then `ALIBABA_CLOUD_ROLE_SESSION_NAME`, then `terraform`."))
-    .attr("policy", s().doc("Inline policy (JSON) narrowing the role's permissions."))
-    .attr("session_expiration", expiration().doc(
-        "Session length in seconds, 900 to 43200 (up to the role's maximum session duration). \
-         Default: `ALICLOUD_ASSUME_ROLE_SESSION_EXPIRATION`, then 3600."))
-    .attr("external_id", s().doc("External ID required by the role's trust policy. Default: `ALIBABA_CLOUD_EXTERNAL_ID`, then `ALIBABACLOUD_EXTERNAL_ID`."));
+    .attr(
+        "role_arn",
+        role_arn().doc(
+            "ARN of the role, `acs:ram::<account>:role/<name>`. Default: \
+             `ALICLOUD_ASSUME_ROLE_ARN`, then `ALIBABA_CLOUD_ROLE_ARN`.",
+        ),
+    )
+    .attr(
+        "session_name",
+        s().doc(
+            "Session name. Default: `ALICLOUD_ASSUME_ROLE_SESSION_NAME`, then \
+             `ALIBABA_CLOUD_ROLE_SESSION_NAME`, then `terraform`.",
+        ),
+    )
+    .attr(
+        "policy",
+        s().doc("Inline policy (JSON) narrowing the role's permissions."),
+    )
+    .attr(
+        "session_expiration",
+        expiration().doc(
+            "Session length in seconds, 900 to 43200 (up to the role's maximum session duration). \
+             Default: `ALICLOUD_ASSUME_ROLE_SESSION_EXPIRATION`, then 3600.",
+        ),
+    )
+    .attr(
+        "external_id",
+        s().doc(
+            "External ID required by the role's trust policy. Default: \
+             `ALIBABA_CLOUD_EXTERNAL_ID`, then `ALIBABACLOUD_EXTERNAL_ID`.",
+        ),
+    );
     let oidc = Block::new(
         "Exchange an OIDC token (a CI system's, or an ACK pod's with RRSA) for a RAM role with \
          AssumeRoleWithOIDC. The token file is read again at every renewal.",
@@ -117,29 +145,29 @@ pub fn add_schema(block: Block) -> Block {
             "profile",
             s().doc(
                 "Profile of the aliyun CLI's configuration file. Modes AK, StsToken, RamRoleArn, \
-             ChainableRamRoleArn, EcsRamRole, OIDC, External and CredentialsURI work; OAuth and \
-             CloudSSO are refused. Default: `ALIBABA_CLOUD_PROFILE`, `ALICLOUD_PROFILE`, \
-             `ALIBABACLOUD_PROFILE`, then the file's `current` profile (used only when nothing \
-             else provides credentials).",
+                 ChainableRamRoleArn, EcsRamRole, OIDC, External and CredentialsURI work; OAuth \
+                 and CloudSSO are refused. Default: `ALIBABA_CLOUD_PROFILE`, `ALICLOUD_PROFILE`, \
+                 `ALIBABACLOUD_PROFILE`, then the file's `current` profile (used only when nothing \
+                 else provides credentials).",
             ),
         )
         .attr(
             "shared_credentials_file",
             s().doc(
                 "Path of the aliyun CLI's JSON configuration file (`~` is expanded). Default: \
-             `ALICLOUD_SHARED_CREDENTIALS_FILE`, `ALIBABA_CLOUD_CONFIG_FILE`, \
-             `ALIBABA_CLOUD_CREDENTIALS_FILE` (when it holds a JSON CLI configuration), then \
-             `~/.aliyun/config.json`.",
+                 `ALICLOUD_SHARED_CREDENTIALS_FILE`, `ALIBABA_CLOUD_CONFIG_FILE`, \
+                 `ALIBABA_CLOUD_CREDENTIALS_FILE` (when it holds a JSON CLI configuration), then \
+                 `~/.aliyun/config.json`.",
             ),
         )
         .attr(
             "ecs_role_name",
             s().doc(
                 "RAM role of the ECS instance Terraform runs on; its credentials come from the \
-             instance metadata service (IMDSv2, falling back to IMDSv1 unless \
-             `ALIBABA_CLOUD_IMDSV1_DISABLED=true`). Default: `ALIBABA_CLOUD_ECS_METADATA`, then \
-             `ALICLOUD_ECS_ROLE_NAME`. The service is reached at `http://100.100.100.200`, or at \
-             `ALIBABA_CLOUD_ECS_METADATA_ENDPOINT`.",
+                 instance metadata service (IMDSv2, falling back to IMDSv1 unless \
+                 `ALIBABA_CLOUD_IMDSV1_DISABLED=true`). Default: `ALIBABA_CLOUD_ECS_METADATA`, \
+                 then `ALICLOUD_ECS_ROLE_NAME`. The service is reached at \
+                 `http://100.100.100.200`, or at `ALIBABA_CLOUD_ECS_METADATA_ENDPOINT`.",
             ),
         )
         .attr(
@@ -150,18 +178,18 @@ pub fn add_schema(block: Block) -> Block {
             ))
             .doc(
                 "URL answering `{\"Code\": \"Success\", \"AccessKeyId\", \"AccessKeySecret\", \
-             \"SecurityToken\", \"Expiration\"}`, read again before expiry. Default: \
-             `ALIBABA_CLOUD_CREDENTIALS_URI`, then `ALICLOUD_CREDENTIALS_URI`.",
+                 \"SecurityToken\", \"Expiration\"}`, read again before expiry. Default: \
+                 `ALIBABA_CLOUD_CREDENTIALS_URI`, then `ALICLOUD_CREDENTIALS_URI`.",
             ),
         )
         .attr(
             "sts_endpoint",
             endpoint().doc(
                 "STS endpoint (host or URL) for `assume_role`, `assume_role_with_oidc` and role \
-             profiles; same as `endpoints { sts }`. Default: `ALIBABA_CLOUD_STS_ENDPOINT`, else \
-             `sts.<ALIBABA_CLOUD_STS_REGION>.aliyuncs.com` (`sts-vpc.` with \
-             `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true`), else `sts.<region>.aliyuncs.com` for \
-             regions that have one, else `sts.aliyuncs.com`.",
+                 profiles; same as `endpoints { sts }`. Default: `ALIBABA_CLOUD_STS_ENDPOINT`, \
+                 else `sts.<ALIBABA_CLOUD_STS_REGION>.aliyuncs.com` (`sts-vpc.` with \
+                 `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true`), else `sts.<region>.aliyuncs.com` for \
+                 regions that have one, else `sts.aliyuncs.com`.",
             ),
         )
         .block_limited("assume_role", Nesting::List, assume_role, 0, 1)

@@ -1,5 +1,6 @@
 //! ECI data caches (`edc-…`): CreateDataCache, DescribeDataCaches,
-//! UpdateDataCache, DeleteDataCache. Model: `eci-data-cache.md`.
+//! UpdateDataCache, DeleteDataCache. Facts and choices:
+//! docs/development/api-reference.md, «Data cache».
 //!
 //! ```text
 //! Create ─► Creating ─► Loading ─► Available        (rule: Failed | Stuck in Loading)
@@ -22,7 +23,7 @@ use crate::params::Params;
 use crate::tags::{self, Product, Tag};
 use crate::world::{new_id, paginate, Body, Call, World, ALNUM};
 
-/// Data cache statuses (`eci-data-cache.md` §1.1).
+/// Data cache statuses (see docs/development/api-reference.md, «Data cache»).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Status {
     /// Being created.
@@ -573,7 +574,8 @@ pub fn update(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
         || differs(&eip, &c.eip_instance_id)
         || c.eip_create_param.differs(&eip_create);
     if !metadata && !reload {
-        // Not in the published error list for data caches; configurable (spec §5.2).
+        // `NoNeedUpdate` is not in the published error list for data caches, hence the
+        // switch (`Config::data_cache_no_need_update`).
         return if no_need {
             Err(EmuError::no_need_update())
         } else {

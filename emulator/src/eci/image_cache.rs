@@ -1,5 +1,6 @@
 //! ECI image caches (`imc-…`): CreateImageCache, DescribeImageCaches,
-//! UpdateImageCache, DeleteImageCache. Model: `eci-image-cache.md` §8.
+//! UpdateImageCache, DeleteImageCache. Facts and choices:
+//! docs/development/api-reference.md, «Image cache».
 //!
 //! ```text
 //! Create ─► Preparing ─► Creating ─► Ready            (rule: Failed | Stuck in Creating)
@@ -19,7 +20,7 @@ use crate::params::{Node, Params};
 use crate::tags::{self, Product, Tag};
 use crate::world::{new_id, paginate, Body, Call, World, ALNUM};
 
-/// Image cache statuses (`eci-image-cache.md` §1.1).
+/// Image cache statuses (see docs/development/api-reference.md, «Image cache»).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Status {
     /// Intermediate resources being prepared.
@@ -617,7 +618,8 @@ pub fn update(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
                 .zip(&c.acr_registry_info)
                 .any(|(a, b)| a.updatable() != b.updatable())
     });
-    // Seed 000: sending Image.N always re-pulls, even with an unchanged list.
+    // Sending Image.N always re-pulls, even with an unchanged list (documented for
+    // UpdateImageCache).
     let reload = images.is_some()
         || creds
             .as_ref()
@@ -639,7 +641,7 @@ pub fn update(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
         c.image_cache_name = n;
     }
     if let Some(r) = retention {
-        // Assumption (spec §4.2): retention counts from the creation time.
+        // Assumption (undocumented either way): retention counts from the creation time.
         c.retention_days = Some(r);
         c.expire_date_time = Some(c.creation_time + days_ms(r));
     }
@@ -994,7 +996,7 @@ mod tests {
         assert_eq!(status(&mut w, &id), Status::Updating);
         w.clock.advance(Duration::from_secs(1));
         assert_eq!(status(&mut w, &id), Status::Ready);
-        // Sending the same image list still re-pulls (seed 000).
+        // Sending the same image list still re-pulls (documented for UpdateImageCache).
         let snap = w.image_caches[0].snapshot_id.clone();
         upd(&mut w, &[("Image.1", "nginx:latest")]).unwrap();
         assert_eq!(status(&mut w, &id), Status::Updating);

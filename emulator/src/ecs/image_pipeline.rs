@@ -1,7 +1,8 @@
 //! ECS image templates (`ip-…`) and their executions (`exec-…`):
 //! CreateImagePipeline, DescribeImagePipelines, DeleteImagePipeline,
 //! StartImagePipelineExecution, DescribeImagePipelineExecutions,
-//! CancelImagePipelineExecution. Model: `ecs-image-pipeline-execution.md` §7.
+//! CancelImagePipelineExecution. Facts and choices: docs/development/api-reference.md,
+//! «Image pipeline execution».
 //!
 //! ```text
 //! PREPARING ─► [REPAIRING] ─► BUILDING ─► [TESTING] ─► DISTRIBUTING ─► RELEASING ─► SUCCESS | PARTITION_SUCCESS
@@ -12,7 +13,8 @@
 //! `BUILDING`. `REPAIRING` appears when the template has repair settings,
 //! `TESTING` when it has test content (or is scripted to fail its tests).
 //! `DISTRIBUTING` always runs: even without target regions the new image is
-//! published in its own region (our reading of the brief; the spec only assumes).
+//! published in its own region (our choice: the documentation only defines the
+//! status).
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -24,7 +26,7 @@ use crate::params::Params;
 use crate::tags::{self, Product, Tag};
 use crate::world::{new_id, paginate, Body, Call, World, ALNUM, HEX};
 
-/// Execution statuses (`ecs-image-pipeline-execution.md` §1.1).
+/// Execution statuses (see docs/development/api-reference.md, «Image pipeline execution»).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ExecStatus {

@@ -143,7 +143,8 @@ pub(super) fn changes(
     if acr_changed {
         req.acr_registry_info = acr_infos(planned, false);
     }
-    // The image data is refreshed only when the image list is sent (seed 000), so it
+    // The image data is refreshed only when the image list is sent (documented for
+    // UpdateImageCache, even with an unchanged list), so it
     // goes with every change that affects what is pulled, but not with an adoption of
     // values that were merely unknown after an import.
     let repull = [

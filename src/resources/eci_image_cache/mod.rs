@@ -59,18 +59,49 @@ const REPULLED_BY: &[&str] = &[
 
 /// The schema: arguments first, then what the API reports.
 pub fn schema() -> Schema {
-    let credential = Block::new("Credentials for a private image registry (at most 10).")
-        .attr("server", Attribute::required(Type::String)
-            .doc("Registry address without `http://` or `https://`, e.g. `registry.example.com`.")
-            .validate(Matches::new("[^/:]+(:[0-9]+)?(/.*)?", "a registry address without a scheme")))
-        .attr("user_name", Attribute::required(Type::String).doc("User name for the registry.").validate(StringLength(1, 128)))
-        .attr("password", Attribute::optional(Type::String).sensitive()
-            .doc("Password for the registry. Stored in state (sensitive); prefer `password_wo` with Terraform 1.11 or later."))
-        .attr("password_wo", Attribute::optional(Type::String).sensitive().write_only()
-            .doc("Write-only password (Terraform 1.11 or later): sent to the API, never stored in state. \
-                  Change `password_wo_version` to send a new one."))
-        .attr("password_wo_version", Attribute::optional(Type::Number)
-            .doc("Any number; changing it sends `password_wo` again."));
+    let credential = Block::new(
+        "Credentials for a private image registry (at most 10).",
+    )
+    .attr(
+        "server",
+        Attribute::required(Type::String)
+            .doc(
+                "Registry address without `http://` or `https://`, e.g. `registry.example.com`.",
+            )
+            .validate(Matches::new(
+                "[^/:]+(:[0-9]+)?(/.*)?",
+                "a registry address without a scheme",
+            )),
+    )
+    .attr(
+        "user_name",
+        Attribute::required(Type::String)
+            .doc("User name for the registry.")
+            .validate(StringLength(1, 128)),
+    )
+    .attr(
+        "password",
+        Attribute::optional(Type::String).sensitive().doc(
+            "Password for the registry. Stored in state (sensitive); prefer `password_wo` with \
+             Terraform 1.11 or later.",
+        ),
+    )
+    .attr(
+        "password_wo",
+        Attribute::optional(Type::String)
+            .sensitive()
+            .write_only()
+            .doc(
+                "Write-only password (Terraform 1.11 or later): sent to the API, never stored in \
+                 state. Change `password_wo_version` to send a new one.",
+            ),
+    )
+    .attr(
+        "password_wo_version",
+        Attribute::optional(Type::Number).doc(
+            "Any number; changing it sends `password_wo` again.",
+        ),
+    );
 
     let acr = Block::new(
         "An ACR Enterprise Edition instance to pull from without a password (at most 20).",
@@ -112,76 +143,246 @@ pub fn schema() -> Schema {
     );
 
     let block = Block::new(
-        "An ECI image cache: a snapshot of pre-pulled container images that elastic container instances \
-         start from, so large images do not have to be pulled at start-up. Most arguments are updated in \
-         place with `UpdateImageCache`; changing `images` re-pulls them.",
+        "An ECI image cache: a snapshot of pre-pulled container images that elastic container \
+         instances start from, so large images do not have to be pulled at start-up. Most \
+         arguments are updated in place with `UpdateImageCache`; changing `images` re-pulls them.",
     )
-    .attr("id", Attribute::computed(Type::String).stable().doc("The image cache ID (`imc-...`)."))
-    .attr("image_cache_name", Attribute::required(Type::String).doc("Name of the image cache.").validate(StringLength(1, 128)))
-    .attr("images", Attribute::required(Type::set(Type::String))
-        .doc("Container images to cache, as full references such as `nginx:1.25` or \
-              `registry.example.com/team/app:v1`. The order does not matter.")
-        .validate(SizeBetween(1, 100))
-        .validate(Each(StringLength(1, 1024)))
-        .validate(DistinctImages))
-    .attr("security_group_id", Attribute::required(Type::String).never_returned()
-        .doc("Security group of the temporary instance that pulls the images.")
-        .validate(id_with_prefix("sg-", "a security group ID such as `sg-abc`")))
-    .attr("vswitch_id", Attribute::required(Type::String).never_returned()
-        .doc("vSwitch of the temporary instance; up to 10 IDs separated by commas.")
-        .validate(Matches::new("vsw-[a-z0-9]+(,vsw-[a-z0-9]+){0,9}", "one to ten vSwitch IDs such as `vsw-abc`, separated by commas")))
-    .attr("zone_id", Attribute::optional(Type::String).never_returned().replace_unless_adopting()
-        .doc("Zone of the temporary instance, e.g. `cn-hangzhou-g`.")
-        .validate(Matches::new("[a-z]{2,}(-[a-z0-9]+)+", "a zone ID such as `cn-hangzhou-g`")))
-    .attr("eip_instance_id", Attribute::optional(Type::String).never_returned()
-        .doc("Elastic IP to bind to the temporary instance, to pull public images when the VPC has no NAT gateway.")
-        .validate(id_with_prefix("eip-", "an EIP ID such as `eip-abc`")))
-    .attr("resource_group_id", Attribute::optional_computed(Type::String).stable()
-        .doc("Resource group of the cache; the account's default group when unset.")
-        .validate(id_with_prefix("rg-", "a resource group ID such as `rg-abc`")))
-    .attr("image_cache_size", Attribute::optional_computed(Type::Number).stable()
-        .doc("Size of the cache disk in GiB (the API default is 20). Creation fails if the images do not fit.")
-        .validate(IntBetween(20, 32768)))
-    .attr("retention_days", Attribute::optional(Type::Number)
-        .doc("Days after creation when the cache expires and is deleted. Unset: it never expires.")
-        .validate(IntBetween(1, 3650)))
-    .attr("auto_match_image_cache", Attribute::optional(Type::Bool).never_returned()
-        .doc("Reuse layers of existing caches to speed up creation."))
-    .attr("flash", Attribute::optional(Type::Bool).never_returned()
-        .doc("Instant image cache: a local snapshot is made first, so the cache is usable sooner."))
-    .attr("standard_copy_count", Attribute::optional(Type::Number).never_returned()
-        .doc("Number of regular snapshot copies (about one per 1,000 instances started at once).")
-        .validate(IntBetween(1, 100)))
-    .attr("flash_copy_count", Attribute::optional(Type::Number).never_returned()
-        .doc("Number of local snapshot copies (with `flash`).")
-        .validate(IntBetween(1, 100)))
-    .attr("elimination_strategy", Attribute::optional(Type::String)
-        .doc("`LRU` lets the service delete least recently used caches when the cache quota is reached; unset: never evicted.")
-        .validate(OneOf(&["LRU"])))
-    .attr("annotations", Attribute::optional(Type::String).never_returned().replace_unless_adopting()
-        .doc("Opaque annotations passed to the service at creation."))
-    .attr("plain_http_registries", Attribute::optional(Type::set(Type::String)).never_returned().replace_unless_adopting()
-        .doc("Registries to pull from over plain HTTP."))
-    .attr("insecure_registries", Attribute::optional(Type::set(Type::String)).never_returned().replace_unless_adopting()
-        .doc("Registries whose TLS certificates are not verified."))
-    .attr("os_type", Attribute::optional(Type::String).never_returned().replace_unless_adopting()
-        .doc("Operating system of the images (`Windows` is an invitational preview; the API default is `Linux`).")
-        .validate(OneOf(&["Linux", "Windows"])))
+    .attr(
+        "id",
+        Attribute::computed(Type::String)
+            .stable()
+            .doc("The image cache ID (`imc-...`)."),
+    )
+    .attr(
+        "image_cache_name",
+        Attribute::required(Type::String)
+            .doc("Name of the image cache.")
+            .validate(StringLength(1, 128)),
+    )
+    .attr(
+        "images",
+        Attribute::required(Type::set(Type::String))
+            .doc(
+                "Container images to cache, as full references such as `nginx:1.25` or \
+                 `registry.example.com/team/app:v1`. The order does not matter.",
+            )
+            .validate(SizeBetween(1, 100))
+            .validate(Each(StringLength(1, 1024)))
+            .validate(DistinctImages),
+    )
+    .attr(
+        "security_group_id",
+        Attribute::required(Type::String)
+            .never_returned()
+            .doc("Security group of the temporary instance that pulls the images.")
+            .validate(id_with_prefix(
+                "sg-",
+                "a security group ID such as `sg-abc`",
+            )),
+    )
+    .attr(
+        "vswitch_id",
+        Attribute::required(Type::String)
+            .never_returned()
+            .doc("vSwitch of the temporary instance; up to 10 IDs separated by commas.")
+            .validate(Matches::new(
+                "vsw-[a-z0-9]+(,vsw-[a-z0-9]+){0,9}",
+                "one to ten vSwitch IDs such as `vsw-abc`, separated by commas",
+            )),
+    )
+    .attr(
+        "zone_id",
+        Attribute::optional(Type::String)
+            .never_returned()
+            .replace_unless_adopting()
+            .doc("Zone of the temporary instance, e.g. `cn-hangzhou-g`.")
+            .validate(Matches::new(
+                "[a-z]{2,}(-[a-z0-9]+)+",
+                "a zone ID such as `cn-hangzhou-g`",
+            )),
+    )
+    .attr(
+        "eip_instance_id",
+        Attribute::optional(Type::String)
+            .never_returned()
+            .doc(
+                "Elastic IP to bind to the temporary instance, to pull public images when the VPC \
+                 has no NAT gateway.",
+            )
+            .validate(id_with_prefix("eip-", "an EIP ID such as `eip-abc`")),
+    )
+    .attr(
+        "resource_group_id",
+        Attribute::optional_computed(Type::String)
+            .stable()
+            .doc("Resource group of the cache; the account's default group when unset.")
+            .validate(id_with_prefix(
+                "rg-",
+                "a resource group ID such as `rg-abc`",
+            )),
+    )
+    .attr(
+        "image_cache_size",
+        Attribute::optional_computed(Type::Number)
+            .stable()
+            .doc(
+                "Size of the cache disk in GiB (the API default is 20). Creation fails if the \
+                 images do not fit.",
+            )
+            .validate(IntBetween(20, 32768)),
+    )
+    .attr(
+        "retention_days",
+        Attribute::optional(Type::Number)
+            .doc(
+                "Days after creation when the cache expires and is deleted. Unset: it never \
+                 expires.",
+            )
+            .validate(IntBetween(1, 3650)),
+    )
+    .attr(
+        "auto_match_image_cache",
+        Attribute::optional(Type::Bool)
+            .never_returned()
+            .doc("Reuse layers of existing caches to speed up creation."),
+    )
+    .attr(
+        "flash",
+        Attribute::optional(Type::Bool).never_returned().doc(
+            "Instant image cache: a local snapshot is made first, so the cache is usable sooner.",
+        ),
+    )
+    .attr(
+        "standard_copy_count",
+        Attribute::optional(Type::Number)
+            .never_returned()
+            .doc(
+                "Number of regular snapshot copies (about one per 1,000 instances started at \
+                 once).",
+            )
+            .validate(IntBetween(1, 100)),
+    )
+    .attr(
+        "flash_copy_count",
+        Attribute::optional(Type::Number)
+            .never_returned()
+            .doc("Number of local snapshot copies (with `flash`).")
+            .validate(IntBetween(1, 100)),
+    )
+    .attr(
+        "elimination_strategy",
+        Attribute::optional(Type::String)
+            .doc(
+                "`LRU` lets the service delete least recently used caches when the cache quota is \
+                 reached; unset: never evicted.",
+            )
+            .validate(OneOf(&["LRU"])),
+    )
+    .attr(
+        "annotations",
+        Attribute::optional(Type::String)
+            .never_returned()
+            .replace_unless_adopting()
+            .doc("Opaque annotations passed to the service at creation."),
+    )
+    .attr(
+        "plain_http_registries",
+        Attribute::optional(Type::set(Type::String))
+            .never_returned()
+            .replace_unless_adopting()
+            .doc("Registries to pull from over plain HTTP."),
+    )
+    .attr(
+        "insecure_registries",
+        Attribute::optional(Type::set(Type::String))
+            .never_returned()
+            .replace_unless_adopting()
+            .doc("Registries whose TLS certificates are not verified."),
+    )
+    .attr(
+        "os_type",
+        Attribute::optional(Type::String)
+            .never_returned()
+            .replace_unless_adopting()
+            .doc(
+                "Operating system of the images (`Windows` is an invitational preview; the API \
+                 default is `Linux`).",
+            )
+            .validate(OneOf(&["Linux", "Windows"])),
+    )
     .attr("tags", tags_attribute("image cache"))
-    .block_limited("image_registry_credential", Nesting::List, credential.never_returned(), 0, 10)
-    .block_limited("acr_registry_info", Nesting::List, acr.never_returned(), 0, 20)
+    .block_limited(
+        "image_registry_credential",
+        Nesting::List,
+        credential.never_returned(),
+        0,
+        10,
+    )
+    .block_limited(
+        "acr_registry_info",
+        Nesting::List,
+        acr.never_returned(),
+        0,
+        20,
+    )
     // What the API reports.
-    .attr("status", Attribute::computed(Type::String).changed_by(REPULLED_BY)
-        .doc("`Preparing`, `Creating`, `Ready`, `Failed`, `Updating` or `UpdateFailed`. \
-              After `UpdateFailed` the next apply pulls the images again."))
-    .attr("progress", Attribute::computed(Type::String).changed_by(REPULLED_BY).doc("Progress of the snapshot, e.g. `100%`."))
-    .attr("snapshot_id", Attribute::computed(Type::String).changed_by(REPULLED_BY).doc("ID of the snapshot that holds the images."))
-    .attr("flash_snapshot_id", Attribute::computed(Type::String).changed_by(REPULLED_BY).doc("ID of the temporary local snapshot (with `flash`)."))
-    .attr("container_group_id", Attribute::computed(Type::String).changed_by(REPULLED_BY).doc("ID of the temporary instance that pulled the images."))
-    .attr("creation_time", Attribute::computed(Type::String).stable().doc("When the cache was created (UTC)."))
-    .attr("expire_date_time", Attribute::computed(Type::String).changed_by(&["retention_days"]).doc("When the cache expires (with `retention_days`)."))
-    .attr("last_matched_time", Attribute::computed(Type::String).changed_by(&[]).doc("Last time an instance was created from this cache."))
-    .attr("region_id", Attribute::computed(Type::String).stable().doc("Region of the cache."))
+    .attr(
+        "status",
+        Attribute::computed(Type::String)
+            .changed_by(REPULLED_BY)
+            .doc(
+                "`Preparing`, `Creating`, `Ready`, `Failed`, `Updating` or `UpdateFailed`. After \
+                 `UpdateFailed` the next apply pulls the images again.",
+            ),
+    )
+    .attr(
+        "progress",
+        Attribute::computed(Type::String)
+            .changed_by(REPULLED_BY)
+            .doc("Progress of the snapshot, e.g. `100%`."),
+    )
+    .attr(
+        "snapshot_id",
+        Attribute::computed(Type::String)
+            .changed_by(REPULLED_BY)
+            .doc("ID of the snapshot that holds the images."),
+    )
+    .attr(
+        "flash_snapshot_id",
+        Attribute::computed(Type::String)
+            .changed_by(REPULLED_BY)
+            .doc("ID of the temporary local snapshot (with `flash`)."),
+    )
+    .attr(
+        "container_group_id",
+        Attribute::computed(Type::String)
+            .changed_by(REPULLED_BY)
+            .doc("ID of the temporary instance that pulled the images."),
+    )
+    .attr(
+        "creation_time",
+        Attribute::computed(Type::String)
+            .stable()
+            .doc("When the cache was created (UTC)."),
+    )
+    .attr(
+        "expire_date_time",
+        Attribute::computed(Type::String)
+            .changed_by(&["retention_days"])
+            .doc("When the cache expires (with `retention_days`)."),
+    )
+    .attr(
+        "last_matched_time",
+        Attribute::computed(Type::String)
+            .changed_by(&[])
+            .doc("Last time an instance was created from this cache."),
+    )
+    .attr(
+        "region_id",
+        Attribute::computed(Type::String)
+            .stable()
+            .doc("Region of the cache."),
+    )
     .attr("events", events_attribute("cache").changed_by(REPULLED_BY));
 
     Schema::new(block).with_timeouts(&[
