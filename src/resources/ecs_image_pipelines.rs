@@ -34,19 +34,54 @@ impl DataSource<Client> for ImagePipelinesDataSource {
     fn schema(&self) -> Schema {
         let item = item_type(&ecs_image_pipeline::schema(), &item_names());
         Schema::new(
-            Block::new("Lists ECS image templates of the provider's region, optionally filtered. All pages are read.")
-                .attr("image_pipeline_ids", Attribute::optional(Type::list(Type::String)).doc("Only the templates with these IDs (1 to 20).")
+            Block::new(
+                "Lists ECS image templates of the provider's region, optionally filtered. \
+                 All pages are read.",
+            )
+            .attr(
+                "image_pipeline_ids",
+                Attribute::optional(Type::list(Type::String))
+                    .doc("Only the templates with these IDs (1 to 20).")
                     .validate(SizeBetween(1, 20))
-                    .validate(Each(id_with_prefix("ip-", "an image template ID such as `ip-abc`"))))
-                .attr("name", Attribute::optional(Type::String).doc("Only templates with this exact name."))
-                .attr("resource_group_id", Attribute::optional(Type::String).doc("Only templates in this resource group.")
-                    .validate(id_with_prefix("rg-", "a resource group ID such as `rg-abc`")))
-                .attr("tags", Attribute::optional(Type::map(Type::String)).doc("Only templates with all these tags.")
-                    .validate(SizeBetween(0, 20)))
-                .attr("name_regex", name_regex_attribute())
-                .attr("ids", Attribute::computed(Type::list(Type::String)).doc("IDs of the templates found."))
-                .attr("names", Attribute::computed(Type::list(Type::String)).doc("Names of the templates found, in the order of `ids`."))
-                .attr("pipelines", Attribute::computed(Type::list(item)).doc("The templates found, with every attribute the API reports.")),
+                    .validate(Each(id_with_prefix(
+                        "ip-",
+                        "an image template ID such as `ip-abc`",
+                    ))),
+            )
+            .attr(
+                "name",
+                Attribute::optional(Type::String).doc("Only templates with this exact name."),
+            )
+            .attr(
+                "resource_group_id",
+                Attribute::optional(Type::String)
+                    .doc("Only templates in this resource group.")
+                    .validate(id_with_prefix(
+                        "rg-",
+                        "a resource group ID such as `rg-abc`",
+                    )),
+            )
+            .attr(
+                "tags",
+                Attribute::optional(Type::map(Type::String))
+                    .doc("Only templates with all these tags.")
+                    .validate(SizeBetween(0, 20)),
+            )
+            .attr("name_regex", name_regex_attribute())
+            .attr(
+                "ids",
+                Attribute::computed(Type::list(Type::String)).doc("IDs of the templates found."),
+            )
+            .attr(
+                "names",
+                Attribute::computed(Type::list(Type::String))
+                    .doc("Names of the templates found, in the order of `ids`."),
+            )
+            .attr(
+                "pipelines",
+                Attribute::computed(Type::list(item))
+                    .doc("The templates found, with every attribute the API reports."),
+            ),
         )
     }
 

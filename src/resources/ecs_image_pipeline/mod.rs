@@ -218,76 +218,215 @@ pub fn schema() -> Schema {
     );
 
     let block = Block::new(
-        "An ECS image template: the base image, the build and test commands, the temporary instance that runs \
-         them, and where the image goes. Run it with `aliyun_ecs_image_pipeline_execution`. The API has no \
-         update: changing any argument but `tags` replaces the template. Destroying it waits for a build \
-         that is still running to finish (the API refuses the delete until then).",
+        "An ECS image template: the base image, the build and test commands, the temporary \
+         instance that runs them, and where the image goes. Run it with \
+         `aliyun_ecs_image_pipeline_execution`. The API has no update: changing any argument but \
+         `tags` replaces the template. Destroying it waits for a build that is still running to \
+         finish (the API refuses the delete until then).",
     )
-    .attr("id", Attribute::computed(Type::String).stable().doc("The template ID (`ip-...`)."))
-    .attr("name", replacing(Attribute::optional_computed(Type::String)).changed_by(&[])
-        .doc("Name of the template; the template ID when unset.")
-        .validate(Matches::new(
-            r"[a-zA-Z\x{4e00}-\x{9fa5}][a-zA-Z0-9\x{4e00}-\x{9fa5}:_.-]{1,127}",
-            "2 to 128 letters, Chinese characters, digits, `:`, `_`, `.` or `-`, starting with a letter or Chinese character",
-        )))
-    .attr("description", replacing(Attribute::optional(Type::String)).doc("Description of the template.")
-        .validate(StringLength(2, 256)))
-    .attr("base_image_type", replacing(Attribute::required(Type::String))
-        .doc("Kind of base image: `IMAGE` (an image ID), `IMAGE_FAMILY` (the latest image of a family) or `OSS` \
-              (disk images imported from OSS, see `import_image_options`).")
-        .validate(OneOf(BASE_IMAGE_TYPES)))
-    .attr("base_image", replacing(Attribute::optional(Type::String))
-        .doc("The image ID (`IMAGE`) or family name (`IMAGE_FAMILY`); not used with `OSS`.")
-        .validate(StringLength(1, 128)))
-    .attr("build_content", replacing(Attribute::optional(Type::String))
-        .doc("Build commands (Dockerfile-like: `RUN`, `ENV`, `COPY`...), at most 16 KB.")
-        .validate(StringLength(0, CONTENT_MAX)))
-    .attr("test_content", replacing(Attribute::optional(Type::String))
-        .doc("Test commands run against the new image, at most 16 KB; a failing test ends the build in `TEST_FAILED`.")
-        .validate(StringLength(0, CONTENT_MAX)))
-    .attr("instance_type", replacing(Attribute::optional_computed(Type::String)).changed_by(&[])
-        .doc("Instance type of the temporary instance; the service picks a small one when unset."))
-    .attr("system_disk_size", replacing(Attribute::optional_computed(Type::Number)).changed_by(&[])
-        .doc("System disk of the temporary instance, in GiB (the API default is 40).")
-        .validate(IntBetween(20, 500)))
-    .attr("internet_max_bandwidth_out", replacing(Attribute::optional_computed(Type::Number)).changed_by(&[])
-        .doc("Outbound bandwidth of the temporary instance, in Mbit/s (the API default is 0: no public IP).")
-        .validate(IntBetween(0, 100)))
-    .attr("vswitch_id", replacing(Attribute::optional_computed(Type::String)).changed_by(&[])
-        .doc("vSwitch of the temporary instance; the service creates a VPC and vSwitch when unset.")
-        .validate(id_with_prefix("vsw-", "a vSwitch ID such as `vsw-abc`")))
-    .attr("delete_instance_on_failure", replacing(Attribute::optional_computed(Type::Bool)).changed_by(&[])
-        .doc("Release the temporary instance when a build fails (the API default is `true`)."))
-    .attr("to_region_ids", replacing(Attribute::optional(Type::set(Type::String)))
-        .doc("Regions the image is copied to (up to 20); only the template's region when unset.")
-        .validate(SizeBetween(0, 20)).validate(Each(region_id())))
-    .attr("add_accounts", replacing(Attribute::optional(Type::set(Type::String)))
-        .doc("Alibaba Cloud account IDs the image is shared with (up to 20).")
-        .validate(SizeBetween(0, 20)).validate(Each(Matches::new("[0-9]{1,20}", "an account ID of digits"))))
-    .attr("repair_mode", replacing(Attribute::optional(Type::String))
-        .doc("Repair of the base image before the build: `Standard`, `All`, or `Customized` (with `repair_items`).")
-        .validate(OneOf(&["Standard", "All", "Customized"])))
-    .attr("repair_items", replacing(Attribute::optional(Type::set(Type::String)))
-        .doc("Repair items for `repair_mode = \"Customized\"`, e.g. `grub`, `fstab`, `virtio`.")
-        .validate(SizeBetween(0, 20)))
-    .attr("image_name", replacing(Attribute::optional(Type::String)).deprecated("Use image_options.image_name.")
-        .doc("Name prefix of the produced image (the API's deprecated top-level `ImageName`)."))
-    .attr("image_family", replacing(Attribute::optional(Type::String)).deprecated("Use image_options.image_family.")
-        .doc("Family of the produced image (the API's deprecated top-level `ImageFamily`)."))
-    .attr("nvme_support", replacing(Attribute::optional(Type::String)).deprecated("Use image_options.nvme_support.")
-        .doc("NVMe support of the produced image (the API's deprecated top-level `NvmeSupport`).")
-        .validate(OneOf(NVME)))
-    .attr("resource_group_id", replacing(Attribute::optional_computed(Type::String)).changed_by(&[])
-        .doc("Resource group of the template; the account's default group when unset. Changing it replaces the \
-              template (image templates cannot move between groups).")
-        .validate(id_with_prefix("rg-", "a resource group ID such as `rg-abc`")))
-    .attr("tags", tags_attribute("template").doc("Tags of the template, as a map of key to value (changed in place)."))
+    .attr(
+        "id",
+        Attribute::computed(Type::String)
+            .stable()
+            .doc("The template ID (`ip-...`)."),
+    )
+    .attr(
+        "name",
+        replacing(Attribute::optional_computed(Type::String))
+            .changed_by(&[])
+            .doc("Name of the template; the template ID when unset.")
+            .validate(Matches::new(
+                r"[a-zA-Z\x{4e00}-\x{9fa5}][a-zA-Z0-9\x{4e00}-\x{9fa5}:_.-]{1,127}",
+                "2 to 128 letters, Chinese characters, digits, `:`, `_`, `.` or `-`, \
+                 starting with a letter or Chinese character",
+            )),
+    )
+    .attr(
+        "description",
+        replacing(Attribute::optional(Type::String))
+            .doc("Description of the template.")
+            .validate(StringLength(2, 256)),
+    )
+    .attr(
+        "base_image_type",
+        replacing(Attribute::required(Type::String))
+            .doc(
+                "Kind of base image: `IMAGE` (an image ID), `IMAGE_FAMILY` (the latest image \
+                 of a family) or `OSS` (disk images imported from OSS, see \
+                 `import_image_options`).",
+            )
+            .validate(OneOf(BASE_IMAGE_TYPES)),
+    )
+    .attr(
+        "base_image",
+        replacing(Attribute::optional(Type::String))
+            .doc(
+                "The image ID (`IMAGE`) or family name (`IMAGE_FAMILY`); \
+                 not used with `OSS`.",
+            )
+            .validate(StringLength(1, 128)),
+    )
+    .attr(
+        "build_content",
+        replacing(Attribute::optional(Type::String))
+            .doc("Build commands (Dockerfile-like: `RUN`, `ENV`, `COPY`...), at most 16 KB.")
+            .validate(StringLength(0, CONTENT_MAX)),
+    )
+    .attr(
+        "test_content",
+        replacing(Attribute::optional(Type::String))
+            .doc(
+                "Test commands run against the new image, at most 16 KB; \
+                 a failing test ends the build in `TEST_FAILED`.",
+            )
+            .validate(StringLength(0, CONTENT_MAX)),
+    )
+    .attr(
+        "instance_type",
+        replacing(Attribute::optional_computed(Type::String))
+            .changed_by(&[])
+            .doc(
+                "Instance type of the temporary instance; \
+                 the service picks a small one when unset.",
+            ),
+    )
+    .attr(
+        "system_disk_size",
+        replacing(Attribute::optional_computed(Type::Number))
+            .changed_by(&[])
+            .doc("System disk of the temporary instance, in GiB (the API default is 40).")
+            .validate(IntBetween(20, 500)),
+    )
+    .attr(
+        "internet_max_bandwidth_out",
+        replacing(Attribute::optional_computed(Type::Number))
+            .changed_by(&[])
+            .doc(
+                "Outbound bandwidth of the temporary instance, in Mbit/s \
+                 (the API default is 0: no public IP).",
+            )
+            .validate(IntBetween(0, 100)),
+    )
+    .attr(
+        "vswitch_id",
+        replacing(Attribute::optional_computed(Type::String))
+            .changed_by(&[])
+            .doc(
+                "vSwitch of the temporary instance; \
+                 the service creates a VPC and vSwitch when unset.",
+            )
+            .validate(id_with_prefix("vsw-", "a vSwitch ID such as `vsw-abc`")),
+    )
+    .attr(
+        "delete_instance_on_failure",
+        replacing(Attribute::optional_computed(Type::Bool))
+            .changed_by(&[])
+            .doc(
+                "Release the temporary instance when a build fails \
+                 (the API default is `true`).",
+            ),
+    )
+    .attr(
+        "to_region_ids",
+        replacing(Attribute::optional(Type::set(Type::String)))
+            .doc(
+                "Regions the image is copied to (up to 20); \
+                 only the template's region when unset.",
+            )
+            .validate(SizeBetween(0, 20))
+            .validate(Each(region_id())),
+    )
+    .attr(
+        "add_accounts",
+        replacing(Attribute::optional(Type::set(Type::String)))
+            .doc("Alibaba Cloud account IDs the image is shared with (up to 20).")
+            .validate(SizeBetween(0, 20))
+            .validate(Each(Matches::new("[0-9]{1,20}", "an account ID of digits"))),
+    )
+    .attr(
+        "repair_mode",
+        replacing(Attribute::optional(Type::String))
+            .doc(
+                "Repair of the base image before the build: `Standard`, `All`, \
+                 or `Customized` (with `repair_items`).",
+            )
+            .validate(OneOf(&["Standard", "All", "Customized"])),
+    )
+    .attr(
+        "repair_items",
+        replacing(Attribute::optional(Type::set(Type::String)))
+            .doc("Repair items for `repair_mode = \"Customized\"`, e.g. `grub`, `fstab`, `virtio`.")
+            .validate(SizeBetween(0, 20)),
+    )
+    .attr(
+        "image_name",
+        replacing(Attribute::optional(Type::String))
+            .deprecated("Use image_options.image_name.")
+            .doc(
+                "Name prefix of the produced image \
+                 (the API's deprecated top-level `ImageName`).",
+            ),
+    )
+    .attr(
+        "image_family",
+        replacing(Attribute::optional(Type::String))
+            .deprecated("Use image_options.image_family.")
+            .doc(
+                "Family of the produced image \
+                 (the API's deprecated top-level `ImageFamily`).",
+            ),
+    )
+    .attr(
+        "nvme_support",
+        replacing(Attribute::optional(Type::String))
+            .deprecated("Use image_options.nvme_support.")
+            .doc(
+                "NVMe support of the produced image \
+                 (the API's deprecated top-level `NvmeSupport`).",
+            )
+            .validate(OneOf(NVME)),
+    )
+    .attr(
+        "resource_group_id",
+        replacing(Attribute::optional_computed(Type::String))
+            .changed_by(&[])
+            .doc(
+                "Resource group of the template; the account's default group when unset. \
+                 Changing it replaces the template (image templates cannot move between groups).",
+            )
+            .validate(id_with_prefix(
+                "rg-",
+                "a resource group ID such as `rg-abc`",
+            )),
+    )
+    .attr(
+        "tags",
+        tags_attribute("template")
+            .doc("Tags of the template, as a map of key to value (changed in place)."),
+    )
     .block_limited("image_options", Nesting::List, image_options, 0, 1)
     .block_limited("advanced_options", Nesting::List, advanced_options, 0, 1)
-    .block_limited("image_security_options", Nesting::List, image_security_options, 0, 1)
-    .block_limited("import_image_options", Nesting::List, import_image_options, 0, 1)
+    .block_limited(
+        "image_security_options",
+        Nesting::List,
+        image_security_options,
+        0,
+        1,
+    )
+    .block_limited(
+        "import_image_options",
+        Nesting::List,
+        import_image_options,
+        0,
+        1,
+    )
     // What the API reports.
-    .attr("creation_time", Attribute::computed(Type::String).stable().doc("When the template was created (UTC)."));
+    .attr(
+        "creation_time",
+        Attribute::computed(Type::String)
+            .stable()
+            .doc("When the template was created (UTC)."),
+    );
 
     Schema::new(block).with_timeouts(&[
         ("create", Duration::from_secs(10 * 60)),
