@@ -18,6 +18,9 @@
 //!   a crash and without reaching the API.
 //! - `secrets`: the AccessKey secret, the STS token and registry passwords never
 //!   appear in trace logs, outputs or errors; write-only passwords never in state.
+//! - `install`: `scripts/release.sh` packages a signed release; `terraform init`
+//!   installs it from a local HTTPS registry (signature, lock file hashes, tampered
+//!   zip, wrong key) and from a filesystem mirror, then applies with it.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
@@ -29,6 +32,7 @@ mod data_cache;
 mod data_sources;
 mod examples;
 mod image_cache;
+mod install;
 mod pipeline_execution;
 mod protocol;
 mod reliability;
