@@ -21,6 +21,8 @@
 //! - `install`: `scripts/release.sh` packages a signed release; `terraform init`
 //!   installs it from a local HTTPS registry (signature, lock file hashes, tampered
 //!   zip, wrong key) and from a filesystem mirror, then applies with it.
+//! - `sweep`: `tf-acc-sweep` removes only the objects tests left behind (by name
+//!   prefix or tag), through an emulator reached by URL, and waits for them to go.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
@@ -37,4 +39,5 @@ mod pipeline_execution;
 mod protocol;
 mod reliability;
 mod secrets;
+mod sweep;
 mod util;

@@ -243,67 +243,15 @@ async fn sweep(o: &Options) -> anyhow::Result<usize> {
         return Ok(found.count());
     }
 
-    let mut errors = 0;
-    for (id, _) in &found.image_caches {
-        let req = DeleteImageCacheRequest {
-            image_cache_id: id.clone(),
-        };
-        match client
-            .delete_image_cache(&req, &ClientToken::generate(), &cx)
-            .await
-        {
-            Ok(_) => println!("deleting image cache {id}"),
-            Err(e) if e.is_not_found() => {}
-            Err(e) => {
-                errors += 1;
-                eprintln!("cannot delete image cache {id}: {e}");
-            }
-        }
-    }
-    for (id, _, bucket, path) in &found.data_caches {
-        let req = DeleteDataCacheRequest {
-            data_cache_id: id.clone(),
-            bucket: Some(bucket.clone()).filter(|b| !b.is_empty()),
-            path: Some(path.clone()).filter(|p| !p.is_empty()),
-        };
-        match client
-            .delete_data_cache(&req, &ClientToken::generate(), &cx)
-            .await
-        {
-            Ok(_) => println!("deleting data cache {id}"),
-            Err(e) if e.is_not_found() => {}
-            Err(e) => {
-                errors += 1;
-                eprintln!("cannot delete data cache {id}: {e}");
-            }
-        }
-    }
-    for (id, status) in &found.executions {
-        if status == "CANCELLING" {
-            continue;
-        }
-        let req = CancelImagePipelineExecutionRequest {
-            execution_id: id.clone(),
-        };
-        match client.cancel_image_pipeline_execution(&req, &cx).await {
-            Ok(_) => println!("cancelling image build {id}"),
-            Err(e) if e.is_not_found() => {}
-            Err(e) => {
-                errors += 1;
-                eprintln!("cannot cancel image build {id}: {e}");
-            }
-        }
-    }
-
-    // Wait for them to go: the deletes and cancels are asynchronous.
+    // Deletes and cancels are asynchronous: poll until nothing is returned any
+    // more, asking again for whatever is still there (a cache still being created
+    // may refuse the first delete).
     let deadline = Instant::now() + o.timeout;
     let mut delay = Duration::from_secs(1);
+    let mut asked = std::collections::BTreeSet::new();
+    let mut left = found;
     loop {
-        let left = find(&client, o, &cx).await.context("polling")?;
-        if left.count() == 0 {
-            println!("all gone");
-            return Ok(0);
-        }
+        remove(&client, &left, &mut asked, &cx).await;
         if Instant::now() + delay > deadline {
             eprintln!(
                 "still there after {:?}: {} image cache(s), {} data cache(s), {} image build(s)",
@@ -312,11 +260,65 @@ async fn sweep(o: &Options) -> anyhow::Result<usize> {
                 left.data_caches.len(),
                 left.executions.len()
             );
-            return Ok(left.count().max(errors));
+            return Ok(left.count());
         }
-        println!("waiting: {} object(s) left", left.count());
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(15));
+        left = find(&client, o, &cx).await.context("polling")?;
+        if left.count() == 0 {
+            println!("all gone");
+            return Ok(0);
+        }
+        println!("waiting: {} object(s) left", left.count());
+    }
+}
+
+/// Asks for every object of `found` to go; prints what it asked the first time
+/// (`asked`) and every refusal.
+async fn remove(
+    client: &Client,
+    found: &Found,
+    asked: &mut std::collections::BTreeSet<String>,
+    cx: &CallContext,
+) {
+    let mut report = |id: &str, what: &str, r: Result<(), ApiError>| match r {
+        Ok(()) => {
+            if asked.insert(id.to_string()) {
+                println!("{what} {id}");
+            }
+        }
+        Err(e) if e.is_not_found() => {}
+        Err(e) => eprintln!("{what} {id} refused (will retry): {e}"),
+    };
+    for (id, _) in &found.image_caches {
+        let req = DeleteImageCacheRequest {
+            image_cache_id: id.clone(),
+        };
+        let r = client
+            .delete_image_cache(&req, &ClientToken::generate(), cx)
+            .await;
+        report(id, "deleting image cache", r.map(drop));
+    }
+    for (id, _, bucket, path) in &found.data_caches {
+        let req = DeleteDataCacheRequest {
+            data_cache_id: id.clone(),
+            bucket: Some(bucket.clone()).filter(|b| !b.is_empty()),
+            path: Some(path.clone()).filter(|p| !p.is_empty()),
+        };
+        let r = client
+            .delete_data_cache(&req, &ClientToken::generate(), cx)
+            .await;
+        report(id, "deleting data cache", r.map(drop));
+    }
+    for (id, status) in &found.executions {
+        if status == "CANCELLING" {
+            continue;
+        }
+        let req = CancelImagePipelineExecutionRequest {
+            execution_id: id.clone(),
+        };
+        let r = client.cancel_image_pipeline_execution(&req, cx).await;
+        report(id, "cancelling image build", r.map(drop));
     }
 }
 
