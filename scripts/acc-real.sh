@@ -87,7 +87,71 @@ echo "tests skipped (whole):     $whole_count${whole:+ ($(echo $whole | tr ' ' '
 echo "assertions skipped (emulator-only, in tests that ran): $partial"
 echo "modules not ported to real-cloud mode (not run): ${not_ported[*]}"
 
+if [ "$emulator" = 1 ]; then
+  # Proof of the sweeper: a run that dies after creating objects (simulated by
+  # applying, then throwing the state away) leaves them behind.
+  echo "== leaving objects behind (an interrupted run)"
+  mkdir -p "$work/leftovers"
+  cat >"$work/leftovers/.terraformrc" <<EOF
+provider_installation {
+  dev_overrides {
+    "aliyun-rs/aliyun" = "$root/target/debug"
+  }
+  direct {}
+}
+EOF
+  cat >"$work/leftovers/main.tf" <<EOF
+terraform {
+  required_providers {
+    aliyun = { source = "aliyun-rs/aliyun" }
+  }
+}
+provider "aliyun" {
+  region     = "$ALIBABA_CLOUD_REGION_ID"
+  access_key = "$ALIBABA_CLOUD_ACCESS_KEY_ID"
+  secret_key = "$ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+  endpoints {
+    eci = "$ALIYUN_ACC_ENDPOINT"
+    ecs = "$ALIYUN_ACC_ENDPOINT"
+  }
+}
+resource "aliyun_eci_image_cache" "left" {
+  count             = 3
+  image_cache_name  = "tf-acc-left-\${count.index}"
+  images            = ["nginx:1.25"]
+  security_group_id = "$ALIYUN_ACC_SECURITY_GROUP_ID"
+  vswitch_id        = "$ALIYUN_ACC_VSWITCH_ID"
+  tags              = { "tf-acc" = "true" }
+}
+resource "aliyun_eci_image_cache" "not_ours" {
+  image_cache_name  = "production-cache"
+  images            = ["nginx:1.25"]
+  security_group_id = "$ALIYUN_ACC_SECURITY_GROUP_ID"
+  vswitch_id        = "$ALIYUN_ACC_VSWITCH_ID"
+}
+EOF
+  (cd "$work/leftovers" && HOME="$work/leftovers" TF_CLI_CONFIG_FILE="$work/leftovers/.terraformrc" \
+    CHECKPOINT_DISABLE=1 terraform apply -auto-approve -input=false -no-color >"$work/leftovers.log" 2>&1) ||
+    { cat "$work/leftovers.log"; exit 1; }
+  rm -f "$work/leftovers/terraform.tfstate"
+  echo "3 caches named tf-acc-left-* and 1 production-cache created; state thrown away"
+fi
+
 # Whatever a failed test left behind.
 echo "== sweep"
-"$root/target/debug/tf-acc-sweep" --yes
+sweep_status=0
+"$root/target/debug/tf-acc-sweep" --yes || sweep_status=$?
+if [ "$emulator" = 1 ]; then
+  echo "== sweep again: nothing of ours may be left, production-cache must be"
+  "$root/target/debug/tf-acc-sweep" | tee "$work/sweep2.log"
+  grep -q "0 image cache(s), 0 data cache(s), 0 running image build(s)" "$work/sweep2.log" ||
+    { echo "the sweeper left objects behind" >&2; exit 1; }
+  python3 - "$ALIYUN_ACC_ENDPOINT" <<'PY' || { echo "the sweeper deleted production-cache, which is not a test's" >&2; exit 1; }
+import json, sys, urllib.request
+state = json.load(urllib.request.urlopen(sys.argv[1] + "/_emulator/state"))
+assert any(c.get("image_cache_name") == "production-cache" for c in state["image_caches"]), state
+PY
+  echo "production-cache survived"
+fi
+[ "$sweep_status" = 0 ] || exit "$sweep_status"
 exit "$status"
