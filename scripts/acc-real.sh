@@ -17,8 +17,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 # Acceptance modules that support the real-cloud mode, and those that do not yet.
-ported=(image_cache::)
-not_ported=(data_cache:: pipeline_execution:: data_sources:: examples:: reliability:: secrets::)
+ported=(image_cache:: pipeline_execution::)
+not_ported=(data_cache:: data_sources:: examples:: reliability:: secrets::)
 
 emulator=0
 filters=()
@@ -43,19 +43,24 @@ cleanup() {
 trap cleanup EXIT
 
 if [ "$emulator" = 1 ]; then
-  # An emulator in its own process, with real-looking timings (1 s per status step)
-  # and its own credentials: the tests know only its URL, like the cloud's.
-  "$root/target/debug/aliyun-emulator" --listen 127.0.0.1:0 --step-seconds 0.2 \
+  # An emulator in its own process, with statuses that take time (3 s per step: an
+  # image build runs for 12 s), its own credentials and an image template: the tests
+  # know only its URL and the IDs below, like an account's.
+  "$root/target/debug/aliyun-emulator" --listen 127.0.0.1:0 --step-seconds 3 \
     --access-key-id acc-real-id --access-key-secret acc-real-secret \
+    --seed-template tf-acc-golden \
     >"$work/emulator.log" 2>&1 &
   emu_pid=$!
   for _ in $(seq 50); do
     url="$(grep -o 'http://[0-9.:]*' "$work/emulator.log" | head -1 || true)"
-    [ -n "$url" ] && break
+    [ -n "$url" ] && grep -q '^template ' "$work/emulator.log" && break
     sleep 0.1
   done
   [ -n "$url" ] || { cat "$work/emulator.log"; echo "the emulator did not start" >&2; exit 1; }
-  echo "emulator (separate process $emu_pid) at $url"
+  template="$(sed -n 's/^template tf-acc-golden (SUCCESS): //p' "$work/emulator.log")"
+  [ -n "$template" ] || { cat "$work/emulator.log"; echo "no template seeded" >&2; exit 1; }
+  echo "emulator (separate process $emu_pid) at $url, image template $template"
+  export ALIYUN_ACC_IMAGE_TEMPLATE_ID="$template"
   export ALIYUN_ACC_ENDPOINT="$url"
   export ALIBABA_CLOUD_ACCESS_KEY_ID=acc-real-id ALIBABA_CLOUD_ACCESS_KEY_SECRET=acc-real-secret
   export ALIBABA_CLOUD_REGION_ID="${ALIBABA_CLOUD_REGION_ID:-cn-hangzhou}"
