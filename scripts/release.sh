@@ -152,8 +152,8 @@ PY
 
 built=()
 missing=()
-logs="$(mktemp -d)"
-trap 'rm -rf "$logs"' EXIT
+# Build logs stay after the run (target/ is not part of the release).
+logs="$root/target/release-logs/$version"
 for p in $platforms; do
   exe_name="${name}_v${version}"
   [ "${p%%_*}" = windows ] && exe_name="$exe_name.exe"
@@ -162,17 +162,20 @@ for p in $platforms; do
     [ -f "$exe" ] || die "--binary $p: $exe does not exist"
   else
     echo "release: building $p ($(triple "$p"))" >&2
+    mkdir -p "$logs"
+    rm -f "$logs/$p.log"
     if ! exe="$(build "$p" "$logs/$p.log")"; then
-      reason="$(grep -m3 -E 'error|not found|cannot' "$logs/$p.log" | cut -c1-300 || true)"
+      reason="$(grep -v -E '^ *(Compiling|Checking|Finished|Running)' "$logs/$p.log" |
+        grep -m4 -E '^error|error:|not found|unable to|undefined' | cut -c1-300 || true)"
       case "$allow_missing" in
         *" $p "* | *" ${p%%_*} "*)
-          echo "release: SKIPPED $p (allowed missing): build failed: ${reason:-see log}" >&2
+          echo "release: SKIPPED $p (allowed missing): build failed (log: $logs/$p.log): ${reason:-see the log}" >&2
           missing+=("$p")
           continue
           ;;
       esac
       tail -40 "$logs/$p.log" >&2
-      die "building $p failed (pass --allow-missing $p to release without it)"
+      die "building $p failed, log in $logs/$p.log (pass --allow-missing $p to release without it)"
     fi
   fi
   zip="$out/${name}_${version}_${p}.zip"
@@ -193,7 +196,7 @@ sign_args=(--batch --yes --detach-sign)
 if [ -n "${GPG_PRIVATE_KEY:-}" ]; then
   GNUPGHOME="$(mktemp -d)"
   export GNUPGHOME
-  trap 'rm -rf "$logs" "$GNUPGHOME"' EXIT
+  trap 'gpgconf --kill gpg-agent 2>/dev/null; rm -rf "$GNUPGHOME"' EXIT
   gpg_import_args=(--batch --quiet --import)
   if [ -n "${GPG_PASSPHRASE:-}" ]; then
     gpg_import_args=(--batch --quiet --pinentry-mode loopback --passphrase-fd 3 --import)

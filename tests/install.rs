@@ -233,9 +233,10 @@ fn registry_install_verifies_the_signature_locks_hashes_and_applies() {
     );
     acc.destroy();
 
-    // A fresh init with the lock file and the registry gone would need a mirror;
-    // with the registry still there, `init` reuses the locked version.
+    // Initialising again keeps the locked version and every recorded hash.
+    let locked = acc.ws.read(".terraform.lock.hcl");
     acc.ws.terraform(&["init", "-input=false", "-no-color"]);
+    assert_eq!(acc.ws.read(".terraform.lock.hcl"), locked);
 }
 
 #[test]
