@@ -31,7 +31,8 @@
 # Cargo home (no local path ends up in a binary), and SOURCE_DATE_EPOCH (default:
 # the commit time of HEAD) fixes every timestamp in the zips, whose entries have
 # fixed attributes and no extra fields. GPG signatures embed their own time and are
-# not reproducible, by design; the SHA256SUMS they sign are.
+# not reproducible, by design; the SHA256SUMS they sign are. The compiler must be
+# the same too: the script prints the `rustc -V` it used.
 #
 # Cross toolchains (installed by scripts/release-deps.sh): Debian's gcc cross
 # compilers for linux_arm64 and windows_amd64 (aws-lc-sys compiles C), and
@@ -85,6 +86,8 @@ if [ -z "${GPG_PRIVATE_KEY:-}" ] && [ -z "${GPG_FINGERPRINT:-}" ]; then
 fi
 
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 315532800)}"
+# The same bytes need the same compiler: record it with the release.
+echo "release: $version from $(git describe --tags --always --dirty 2>/dev/null || echo 'a non-git tree'), $(rustc -V), SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH" >&2
 out="${out:-$root/dist/$version}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
