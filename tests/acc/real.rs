@@ -232,3 +232,79 @@ pub fn check_marked(state: &serde_json::Value) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account() -> RealCloud {
+        RealCloud {
+            region: "cn-shanghai".into(),
+            access_key_id: "LTAI-test".into(),
+            access_key_secret: "not-printed".into(),
+            security_token: None,
+            eci_endpoint: Some("http://127.0.0.1:1".into()),
+            ecs_endpoint: None,
+            image_template_id: None,
+            substitutions: vec![
+                ("sg-acc0001", Some("sg-real".into())),
+                ("vsw-acc0001", Some("vsw-real".into())),
+                ("sg-acc0002", None),
+            ],
+        }
+    }
+
+    #[test]
+    fn placeholders_become_the_accounts_ids() {
+        let a = account();
+        assert_eq!(
+            a.substitute(
+                r#"security_group_id = "sg-acc0001"
+vswitch_id = "vsw-acc0001""#
+            ),
+            "security_group_id = \"sg-real\"\nvswitch_id = \"vsw-real\""
+        );
+        assert!(a.has("sg-acc0001") && !a.has("sg-acc0002"));
+        let missing = std::panic::catch_unwind(|| a.substitute("\"sg-acc0002\""));
+        assert!(
+            missing.is_err(),
+            "a placeholder without a value must not reach the cloud"
+        );
+    }
+
+    #[test]
+    fn the_provider_block_names_the_account_and_its_endpoints() {
+        let b = account().provider_block();
+        assert!(b.contains("region     = \"cn-shanghai\""), "{b}");
+        assert!(b.contains("eci = \"http://127.0.0.1:1\""), "{b}");
+        assert!(!b.contains("ecs ="), "no ECS override: {b}");
+        assert!(!b.contains("security_token"), "{b}");
+        assert!(format!("{:?}", account()).contains("cn-shanghai"));
+        assert!(!format!("{:?}", account()).contains("not-printed"));
+    }
+
+    #[test]
+    fn unmarked_objects_are_refused() {
+        let state = |values: serde_json::Value| {
+            serde_json::json!({"values": {"root_module": {"resources": [
+                {"mode": "managed", "address": "aliyun_eci_image_cache.c", "values": values},
+                {"mode": "data", "address": "data.x.y", "values": {"name": "anything"}}
+            ]}}})
+        };
+        let ok = state(
+            serde_json::json!({"image_cache_name": "tf-acc-web", "tags": {"tf-acc": "true"}}),
+        );
+        assert_eq!(check_marked(&ok), Ok(()));
+        let unnamed =
+            state(serde_json::json!({"image_cache_name": "web", "tags": {"tf-acc": "true"}}));
+        assert!(check_marked(&unnamed)
+            .unwrap_err()
+            .contains("does not start with"));
+        let untagged = state(serde_json::json!({"name": "tf-acc-data", "tags": {"team": "ml"}}));
+        assert!(check_marked(&untagged)
+            .unwrap_err()
+            .contains("no tag tf-acc"));
+        let no_tags = state(serde_json::json!({"execution_id": "exec-1", "tags": null}));
+        assert!(check_marked(&no_tags).is_err());
+    }
+}
