@@ -43,10 +43,10 @@ cleanup() {
 trap cleanup EXIT
 
 if [ "$emulator" = 1 ]; then
-  # An emulator in its own process, with statuses that take time (3 s per step: an
-  # image build runs for 12 s), its own credentials and an image template: the tests
+  # An emulator in its own process, with statuses that take time (5 s per step: an
+  # image build runs for 20 s), its own credentials and an image template: the tests
   # know only its URL and the IDs below, like an account's.
-  "$root/target/debug/aliyun-emulator" --listen 127.0.0.1:0 --step-seconds 3 \
+  "$root/target/debug/aliyun-emulator" --listen 127.0.0.1:0 --step-seconds 5 \
     --access-key-id acc-real-id --access-key-secret acc-real-secret \
     --seed-template tf-acc-golden \
     >"$work/emulator.log" 2>&1 &
@@ -81,7 +81,7 @@ passed=$(grep -cE '^test .* \.\.\. ok$' "$work/test.log" || true)
 failed=$(grep -cE '^test .* \.\.\. FAILED$' "$work/test.log" || true)
 # A whole test skipped returned at once (libtest says "ok"): not counted as passed.
 whole=$(grep -E '^SKIPPED \((emulator-only test|needs account settings)\): ' "$work/test.log" |
-  sed -E 's/^SKIPPED \([^)]*\): ([^:]+(::[^:]+)*): .*/\1/' | sort -u)
+  sed -E 's/^SKIPPED \([^)]*\): ([^:]+(::[^:]+)*): .*/\1/' | sort -u || true)
 whole_count=$(printf '%s' "$whole" | grep -c . || true)
 partial=$(grep -cE '^SKIPPED \(emulator-only assertion\)' "$work/test.log" || true)
 echo

@@ -402,15 +402,17 @@ fn a_second_build_of_a_busy_template_names_the_running_one() {
 
 #[test]
 fn a_build_started_without_waiting_is_imported_and_adopted() {
+    // The import is compared with the state attribute for attribute: a real build
+    // moves on between the two reads; the emulator holds it in one phase for 30 s.
+    if skip_emulator_only_test("a build held in one phase while it is imported") {
+        return;
+    }
     let t = Acc::with_config(slow(Duration::from_secs(30), Duration::ZERO));
     let Some((ip, _turn)) = golden(&t) else {
         return;
     };
     t.apply(&build(&ip, "  wait_for_completion = false"));
     t.import_verify(ADDR, NOT_RETURNED);
-    if t.is_real() {
-        t.destroy(); // cancels the build
-    }
 }
 
 /// API calls per lifecycle step, printed as a table (`--nocapture`) and bounded.

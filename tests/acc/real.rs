@@ -201,10 +201,11 @@ pub fn skip_emulator_only_test(what: &str) -> bool {
     }
 }
 
-/// Checks the resources of a `terraform show -json` state: each has a name with
-/// [`PREFIX`] (where it has a name) and the tag [`TAG_KEY`]`=true`.
-pub fn check_marked(state: &serde_json::Value) -> Result<(), String> {
-    let resources = state["values"]["root_module"]["resources"]
+/// Checks the resources of a `root_module` of `terraform show -json` (the state's
+/// `values`, or a plan's `planned_values`): each has a name with [`PREFIX`] (where
+/// it has a name) and the tag [`TAG_KEY`]`=true`.
+pub fn check_marked(root_module: &serde_json::Value) -> Result<(), String> {
+    let resources = root_module["resources"]
         .as_array()
         .cloned()
         .unwrap_or_default();
@@ -286,10 +287,10 @@ vswitch_id = "vsw-acc0001""#
     #[test]
     fn unmarked_objects_are_refused() {
         let state = |values: serde_json::Value| {
-            serde_json::json!({"values": {"root_module": {"resources": [
+            serde_json::json!({"resources": [
                 {"mode": "managed", "address": "aliyun_eci_image_cache.c", "values": values},
                 {"mode": "data", "address": "data.x.y", "values": {"name": "anything"}}
-            ]}}})
+            ]})
         };
         let ok = state(
             serde_json::json!({"image_cache_name": "tf-acc-web", "tags": {"tf-acc": "true"}}),
