@@ -26,6 +26,11 @@
 //! - `credentials`: every credential source (static, STS token, profiles of each mode,
 //!   assume_role, OIDC, ECS RAM role, credentials URI, external process) and every way
 //!   to name it; refresh during a two-hour wait; two aliases; error diagnostics.
+//! - `install`: `scripts/release.sh` packages a signed release; `terraform init`
+//!   installs it from a local HTTPS registry (signature, lock file hashes, tampered
+//!   zip, wrong key) and from a filesystem mirror, then applies with it.
+//! - `sweep`: `tf-acc-sweep` removes only the objects tests left behind (by name
+//!   prefix or tag), through an emulator reached by URL, and waits for them to go.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
@@ -40,8 +45,10 @@ mod examples;
 mod field_conditions;
 mod image_cache;
 mod image_pipeline;
+mod install;
 mod pipeline_execution;
 mod protocol;
 mod reliability;
 mod secrets;
+mod sweep;
 mod util;

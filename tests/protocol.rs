@@ -147,6 +147,33 @@ fn terraform_sees_provider_logs_and_a_clean_exit() {
 }
 
 #[test]
+fn version_flag_prints_the_crate_version() {
+    let out = provider_command().arg("--version").output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("terraform-provider-aliyun {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn the_provider_logs_its_version_at_start() {
+    let mut ws = Workspace::new();
+    ws.env("TF_LOG", "info");
+    ws.write("main.tf", &format!("{REQUIRED_PROVIDERS}{CONFIG}"));
+    let out = ws.terraform(&["validate", "-no-color"]);
+    let log = String::from_utf8_lossy(&out.stderr);
+    let want = format!(
+        "[INFO]  provider.terraform-provider-aliyun: terraform-provider-aliyun {} starting",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(
+        log.lines().any(|l| l.contains(&want)),
+        "{want} not in {log}"
+    );
+}
+
+#[test]
 fn terraform_works_with_plugin_tls_disabled() {
     let mut ws = Workspace::new();
     ws.env("TF_DISABLE_PLUGIN_TLS", "1");

@@ -1,7 +1,8 @@
 terraform {
   required_providers {
     aliyun = {
-      source = "aliyun-rs/aliyun"
+      source  = "aliyun-rs/aliyun"
+      version = "~> 0.1"
     }
   }
 }

@@ -38,14 +38,18 @@ use crate::server::env::PluginEnv;
 use crate::server::grpc::ProviderService;
 use crate::tf::protocol::ProviderServer;
 
+/// The release version: the crate version, which `scripts/release.sh` requires to
+/// match the tag being released.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// How long a client may take to complete the TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long in-flight calls may take to finish after `Shutdown` (Terraform kills
 /// the process 2 s after asking).
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 
-/// Runs the provider as a Terraform plugin, or in debug mode with `--debug`, and
-/// returns the process exit code.
+/// Runs the provider as a Terraform plugin, in debug mode with `--debug`, or prints
+/// its version with `--version`, and returns the process exit code.
 ///
 /// `make` builds the provider; it is called once, inside the async runtime, before
 /// the handshake (so it should be cheap: Terraform starts a provider process several
@@ -53,7 +57,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 pub fn run(make: impl FnOnce() -> Arc<dyn ProviderServer>) -> ExitCode {
     let started = Instant::now();
     let debug = match parse_args(std::env::args().skip(1)) {
-        Ok(debug) => debug,
+        Ok(Mode::Plugin) => false,
+        Ok(Mode::Debug) => true,
+        Ok(Mode::Version) => {
+            println!("terraform-provider-aliyun {VERSION}");
+            return ExitCode::SUCCESS;
+        }
         Err(msg) => {
             eprintln!("{msg}");
             return ExitCode::from(2);
@@ -101,21 +110,34 @@ pub fn run(make: impl FnOnce() -> Arc<dyn ProviderServer>) -> ExitCode {
     }
 }
 
-/// `--debug` or nothing.
-fn parse_args(args: impl Iterator<Item = String>) -> Result<bool, String> {
-    let mut debug = false;
+/// What the command line asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// No argument: started by Terraform.
+    Plugin,
+    /// `--debug`: serve for `TF_REATTACH_PROVIDERS`.
+    Debug,
+    /// `--version`: print the version and exit (wins over `--debug`).
+    Version,
+}
+
+/// `--debug`, `--version` or nothing.
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Mode, String> {
+    let mut mode = Mode::Plugin;
     for a in args {
         match a.as_str() {
-            "--debug" | "-debug" => debug = true,
+            "--debug" | "-debug" if mode == Mode::Plugin => mode = Mode::Debug,
+            "--debug" | "-debug" => {}
+            "--version" | "-version" | "-v" => mode = Mode::Version,
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; the only option is --debug (run the \
-                     provider for TF_REATTACH_PROVIDERS)"
+                    "unknown argument {other:?}; the options are --debug (run the \
+                     provider for TF_REATTACH_PROVIDERS) and --version"
                 ))
             }
         }
     }
-    Ok(debug)
+    Ok(mode)
 }
 
 /// Plugin mode: handshake on stdout, mutual TLS (unless Terraform disabled it),
@@ -128,6 +150,10 @@ async fn serve_plugin(
     // Terraform forwards Ctrl-C to the whole process group and then sends
     // StopProvider; dying on the signal would lose the state of in-flight applies.
     ignore_interrupts()?;
+    ::log::info!(
+        "terraform-provider-aliyun {VERSION} starting (plugin protocol {})",
+        env::PROTOCOL_VERSION
+    );
     let tls = env
         .client_cert_pem
         .as_deref()
@@ -218,7 +244,7 @@ async fn serve_debug(provider: Arc<dyn ProviderServer>) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let reattach = handshake::reattach_value(addr, std::process::id());
     println!(
-        "terraform-provider-aliyun is running in debug mode: plaintext gRPC on {addr} \
+        "terraform-provider-aliyun {VERSION} is running in debug mode: plaintext gRPC on {addr} \
          (loopback only) until Ctrl-C.\n\n\
          To make Terraform use this process instead of starting its own, set in the \
          shell that runs terraform:\n\n    \
@@ -378,8 +404,11 @@ mod tests {
     #[test]
     fn args() {
         let a = |v: &[&str]| parse_args(v.iter().map(|s| s.to_string()));
-        assert_eq!(a(&[]), Ok(false));
-        assert_eq!(a(&["--debug"]), Ok(true));
+        assert_eq!(a(&[]), Ok(Mode::Plugin));
+        assert_eq!(a(&["--debug"]), Ok(Mode::Debug));
+        assert_eq!(a(&["--version"]), Ok(Mode::Version));
+        assert_eq!(a(&["--debug", "--version"]), Ok(Mode::Version));
+        assert_eq!(a(&["-version"]), Ok(Mode::Version));
         assert!(a(&["--bogus"]).is_err());
     }
 

@@ -4,7 +4,12 @@
 //! plan, `show -json`, then `plan -refresh=false` and `plan` must both be empty. So
 //! no test can forget the invariants that make plans exact. Each test gets its own
 //! emulator (in process, on loopback) and its own workspace, so tests run in parallel.
+//!
+//! With `ALIYUN_ACC_REAL=1` the same steps run against Alibaba Cloud or an endpoint
+//! given by URL (see [`real`]): emulator-only assertions are skipped and reported.
 #![allow(dead_code)]
+
+pub mod real;
 
 use std::collections::BTreeMap;
 
@@ -14,6 +19,8 @@ use terraform_provider_aliyun::aliyun::{Client, ClientConfig, Credentials};
 use terraform_provider_aliyun::tf::Schema;
 
 use crate::util::{Workspace, REQUIRED_PROVIDERS};
+pub use real::skip_emulator_only_test;
+use real::RealCloud;
 
 mod step;
 pub use step::{edit, Step};
@@ -25,6 +32,9 @@ pub struct Acc {
     /// The workspace.
     pub ws: Workspace,
     config: std::cell::RefCell<String>,
+    // Set in real-cloud mode (`ALIYUN_ACC_REAL=1`): the provider then talks to it,
+    // and `emu` (still started, so the field exists) is never reached.
+    real: Option<RealCloud>,
     // Runs the emulator's server; dropped last.
     _rt: tokio::runtime::Runtime,
 }
@@ -52,23 +62,78 @@ impl Acc {
             emu,
             ws: Workspace::new(),
             config: Default::default(),
+            real: RealCloud::from_env(),
             _rt: rt,
         }
     }
 
-    /// The provider block pointing at this test's emulator.
+    /// The provider block pointing at this test's emulator (or, in real-cloud
+    /// mode, at the account).
     pub fn provider_block(&self) -> String {
-        provider_block(&self.emu.endpoint())
+        match &self.real {
+            Some(real) => real.provider_block(),
+            None => provider_block(&self.emu.endpoint()),
+        }
+    }
+
+    /// Whether this test runs against the real cloud (`ALIYUN_ACC_REAL=1`).
+    pub fn is_real(&self) -> bool {
+        self.real.is_some()
+    }
+
+    /// Guards an assertion only the emulator can answer (call counts, request
+    /// parameters, its state): true against the emulator; in real-cloud mode false,
+    /// after reporting `SKIPPED (emulator-only assertion): TEST: what`.
+    pub fn emulator_only(&self, what: &str) -> bool {
+        if self.is_real() {
+            real::report_skip("emulator-only assertion", what);
+            false
+        } else {
+            true
+        }
+    }
+
+    /// In real-cloud mode, true (after reporting the test as skipped) when one of
+    /// the configuration placeholders (`sg-acc0002`, `cn-hangzhou-g`...) has no value
+    /// for this account; the test then returns. Always false against the emulator.
+    pub fn skip_without(&self, placeholders: &[&str]) -> bool {
+        let Some(real) = &self.real else {
+            return false;
+        };
+        let missing: Vec<&str> = placeholders
+            .iter()
+            .copied()
+            .filter(|p| !real.has(p))
+            .collect();
+        if missing.is_empty() {
+            return false;
+        }
+        real::report_skip(
+            "needs account settings",
+            &format!("no value for {}", missing.join(", ")),
+        );
+        true
+    }
+
+    /// `config` as it is sent: placeholders replaced by the account's IDs in
+    /// real-cloud mode, unchanged against the emulator.
+    pub fn substitute(&self, config: &str) -> String {
+        match &self.real {
+            Some(real) => real.substitute(config),
+            None => config.to_string(),
+        }
     }
 
     /// Writes `main.tf`: required providers, the provider block, and `config`.
     pub fn write_config(&self, config: &str) {
         let text = format!(
-            "{REQUIRED_PROVIDERS}\n{}\n{config}\n",
-            self.provider_block()
+            "{REQUIRED_PROVIDERS}\n{}\n{}\n",
+            self.provider_block(),
+            self.substitute(config)
         );
         self.ws.write("main.tf", &text);
         *self.config.borrow_mut() = text;
+        self.check_plan_marked();
     }
 
     /// Writes `main.tf` with the required providers and `config` only: the
@@ -91,9 +156,42 @@ impl Acc {
     pub fn apply_files(&self) -> Actions {
         let actions = self.plan_actions();
         self.ws.terraform(&["apply", "-input=false", "tfplan"]);
+        self.check_marked();
         self.expect_empty_plan(&["-refresh=false"]);
         self.expect_empty_plan(&[]);
         actions
+    }
+
+    /// In real-cloud mode, every resource in the state must carry the `tf-acc-`
+    /// name prefix and the `tf-acc` tag, or the sweeper could not find it.
+    fn check_marked(&self) {
+        if self.is_real() {
+            let state = self.ws.terraform_json(&["show", "-json"]);
+            if let Err(e) = real::check_marked(&state["values"]["root_module"]) {
+                panic!("an object of this test is not marked for the sweeper: {e}");
+            }
+        }
+    }
+
+    /// In real-cloud mode, before anything is created: the plan of the files just
+    /// written must mark every object (a test not ported to the mode fails here,
+    /// without leaving an object the sweeper cannot find). A plan that fails is left
+    /// to the test (nothing is created by it).
+    fn check_plan_marked(&self) {
+        if !self.is_real() {
+            return;
+        }
+        let args = ["plan", "-input=false", "-out=acc-check.tfplan"];
+        if !self.ws.terraform_unchecked(&args).status.success() {
+            return;
+        }
+        let plan = self
+            .ws
+            .terraform_json(&["show", "-json", "acc-check.tfplan"]);
+        let _ = std::fs::remove_file(self.ws.path().join("acc-check.tfplan"));
+        if let Err(e) = real::check_marked(&plan["planned_values"]["root_module"]) {
+            panic!("this test would create an object not marked for the sweeper: {e}");
+        }
     }
 
     /// Writes `config` like [`Acc::apply`], then `apply -auto-approve` must fail.
@@ -259,8 +357,50 @@ impl Acc {
     }
 
     /// `terraform destroy`, then the emulator must hold no cache at all and no
-    /// running build (a finished build cannot be deleted: destroy forgets it).
+    /// running build (a finished build cannot be deleted: destroy forgets it); in
+    /// real-cloud mode: no cache of this state may be returned any more.
     pub fn destroy(&self) {
+        if let Some(real) = &self.real {
+            let state = self.ws.terraform_json(&["show", "-json"]);
+            let ids: Vec<(String, String)> = state["values"]["root_module"]["resources"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["mode"] == "managed")
+                .filter_map(|r| {
+                    Some((
+                        r["type"].as_str()?.to_string(),
+                        r["values"]["id"].as_str()?.to_string(),
+                    ))
+                })
+                .collect();
+            self.ws
+                .terraform(&["destroy", "-input=false", "-auto-approve"]);
+            let client = real.client();
+            let cx = terraform_provider_aliyun::aliyun::CallContext::default();
+            for (ty, id) in ids {
+                let left = match ty.as_str() {
+                    "aliyun_eci_image_cache" => self
+                        .block_on(client.describe_image_cache(&id, &cx))
+                        .map(|c| c.map(|c| c.status)),
+                    "aliyun_eci_data_cache" => self
+                        .block_on(client.describe_data_cache(&id, &cx))
+                        .map(|c| c.map(|c| c.status)),
+                    _ => continue,
+                };
+                match left {
+                    Ok(None) => {}
+                    Ok(Some(status)) => panic!("{ty} {id} still exists ({status}) after destroy"),
+                    Err(e) => panic!("cannot check that {ty} {id} is gone: {e}"),
+                }
+            }
+            let local = self.emu.call_counts().received;
+            assert!(
+                local.is_empty(),
+                "real-cloud mode reached the local emulator: {local:?}"
+            );
+            return;
+        }
         self.ws
             .terraform(&["destroy", "-input=false", "-auto-approve"]);
         let state = self.emu.state();
@@ -288,18 +428,31 @@ impl Acc {
         }
     }
 
+    /// Panics in real-cloud mode: emulator-only assertions must be guarded by
+    /// [`Acc::emulator_only`] (never answered from an idle local emulator).
+    fn emulator_view(&self, what: &str) {
+        assert!(
+            !self.is_real(),
+            "{what} is only known to the emulator: guard the assertion with \
+             `if t.emulator_only(\"...\")`"
+        );
+    }
+
     /// Calls the emulator received for `action`.
     pub fn calls(&self, action: &str) -> u64 {
+        self.emulator_view("a call count");
         self.emu.calls(action)
     }
 
     /// Calls received per action, for the actions that were called at all.
     pub fn call_counts(&self) -> BTreeMap<String, u64> {
+        self.emulator_view("a call count");
         self.emu.call_counts().received
     }
 
     /// Every request the emulator logged for `action`, oldest first.
     pub fn requests(&self, action: &str) -> Vec<LogEntry> {
+        self.emulator_view("the request log");
         self.emu
             .requests()
             .into_iter()
@@ -315,8 +468,12 @@ impl Acc {
             .unwrap_or_else(|| panic!("no {action} request in {:?}", self.emu.requests()))
     }
 
-    /// An API client signed for this test's emulator (to seed objects).
+    /// An API client signed for this test's emulator (to seed objects), or for
+    /// the account in real-cloud mode.
     pub fn client(&self) -> Client {
+        if let Some(real) = &self.real {
+            return real.client();
+        }
         let mut config = ClientConfig::new(
             "cn-hangzhou",
             Credentials::new("emulator", "emulator-secret"),
@@ -333,6 +490,9 @@ impl Acc {
 
     /// The emulator's view, appended to failure reports.
     pub fn emulator_report(&self) -> String {
+        if self.is_real() {
+            return "--- real-cloud mode: no emulator view ---\n".to_string();
+        }
         format!(
             "--- emulator calls ---\n{:?}\n--- emulator state ---\n{:#}\n",
             self.emu.call_counts(),
