@@ -223,12 +223,9 @@ fn a_zone_change_replaces_the_cache() {
             .calls("CreateImageCache", 1)
             .check(move |t| {
                 assert_ne!(t.attr(ADDR, "id"), old, "replaced");
-                let caches = t.emu.state()["image_caches"].as_array().cloned();
-                assert_eq!(
-                    caches.map(|c| c.len()),
-                    Some(1),
-                    "the old cache was deleted"
-                );
+                let old_cache = t.client().describe_image_cache(&old, &Default::default());
+                let gone = t.block_on(old_cache).expect("describe the old cache");
+                assert_eq!(gone, None, "the old cache was deleted");
             }),
     );
     t.destroy();
