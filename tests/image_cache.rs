@@ -223,8 +223,10 @@ fn a_zone_change_replaces_the_cache() {
             .calls("CreateImageCache", 1)
             .check(move |t| {
                 assert_ne!(t.attr(ADDR, "id"), old, "replaced");
-                let old_cache = t.client().describe_image_cache(&old, &Default::default());
-                let gone = t.block_on(old_cache).expect("describe the old cache");
+                let client = t.client();
+                let cx = Default::default();
+                let gone = t.block_on(client.describe_image_cache(&old, &cx));
+                let gone = gone.expect("describe the old cache");
                 assert_eq!(gone, None, "the old cache was deleted");
             }),
     );
