@@ -8,6 +8,9 @@
 //! - `image_cache`: `aliyun_eci_image_cache` acceptance tests.
 //! - `data_cache`: `aliyun_eci_data_cache` acceptance tests.
 //! - `pipeline_execution`: `aliyun_ecs_image_pipeline_execution` acceptance tests.
+//! - `coalesced_refresh`: a refresh of many caches answered from shared region
+//!   listings: drift, out-of-band deletes, faults during pages, objects created or
+//!   written while a listing runs.
 //! - `data_sources`: the three list data sources over many objects and pages.
 //! - `examples`: every file under `examples/` validated, the quick start applied.
 //! - `field_conditions`: what real repositories do (provider settings from other
@@ -31,6 +34,7 @@
 mod acc;
 mod api_client;
 mod bad_input;
+mod coalesced_refresh;
 mod credentials;
 mod data_cache;
 mod data_sources;
