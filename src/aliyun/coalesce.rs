@@ -7,6 +7,23 @@
 //! ID filter, pages of 20, `NextToken`) answers every object of the region in
 //! `ceil(T / 20)` calls, `T` being the `TotalCount` its first page reports.
 //!
+//! # What the API offers
+//!
+//! | action | filter by ID | page |
+//! |---|---|---|
+//! | DescribeImageCaches | `ImageCacheId`: **one** ID (a scalar) | `Limit` (no published range; at most 20 a page on the old documentation page, and the emulator caps it there), `NextToken`, `TotalCount` = all matches |
+//! | DescribeDataCaches | `DataCacheId.N`: up to 100 IDs | `Limit` 1–20 (default and maximum 20), `NextToken`, `TotalCount` |
+//! | DescribeImagePipelineExecutions | `ExecutionId`: one | `MaxResults` 1–500, `NextToken`, `TotalCount` |
+//!
+//! Data caches could also be batched by ID, but a batch of 100 IDs still
+//! costs `ceil(100 / 20) = 5` calls, and Terraform never has more than 10 reads
+//! in flight, so an ID batch answers at most 10 reads per call: 1,000 reads
+//! cost 100 calls that way against 50 for the region listing. Image pipeline
+//! executions are not coalesced: the help pages require `ImagePipelineId` or
+//! `ExecutionId` on every call (the metadata marks both optional), so a
+//! region listing may be refused by the service, and a state rarely holds
+//! more than a few builds.
+//!
 //! # Cost model
 //!
 //! | way | calls | when it pays |

@@ -719,7 +719,7 @@ impl Client {
 
     /// The image cache with this ID, like [`Client::describe_image_cache`], but
     /// answered from a shared region listing when many reads come together
-    /// (see [`coalesce`](super::coalesce)). For refreshes, not for waits.
+    /// (see [`coalesce`]). For refreshes, not for waits.
     pub async fn read_image_cache(
         &self,
         image_cache_id: &str,
@@ -812,7 +812,7 @@ impl Client {
 
     /// The data cache with this ID, like [`Client::describe_data_cache`], but
     /// answered from a shared region listing when many reads come together
-    /// (see [`coalesce`](super::coalesce)). For refreshes, not for waits.
+    /// (see [`coalesce`]). For refreshes, not for waits.
     pub async fn read_data_cache(
         &self,
         data_cache_id: &str,
