@@ -232,3 +232,54 @@ fn objects_created_or_written_while_a_listing_runs() {
         );
     });
 }
+
+/// A region holding far more caches than the reads in flight: the listing stops
+/// paying after its first page, pauses, and the reads go one by one (a few
+/// calls, not the 45 pages of the region).
+#[test]
+fn a_crowded_region_is_not_listed_for_a_few_reads() {
+    // 30 ms per call, so the reads are in flight together.
+    let mut config = Config::for_tests();
+    config.latency = Duration::from_millis(30);
+    let t = Acc::with_config(config);
+    let seeder = t.client();
+    let ids: Vec<String> = t.block_on(async {
+        let mut ids = Vec::new();
+        for batch in 0..9 {
+            let creates: Vec<_> = (0..100)
+                .map(|i| {
+                    let seeder = seeder.clone();
+                    let name = format!("crowd-{batch}-{i}");
+                    tokio::spawn(async move { create(&seeder, &name).await })
+                })
+                .collect();
+            for c in creates {
+                ids.push(c.await.unwrap());
+            }
+        }
+        ids
+    });
+    let reader = t.client();
+    let wanted = [&ids[5], &ids[450], &ids[700], &ids[899]];
+    let before = t.calls("DescribeImageCaches");
+    t.block_on(async {
+        let cx = CallContext::with_timeout(Duration::from_secs(60));
+        let reads: Vec<_> = wanted
+            .iter()
+            .map(|id| {
+                let (reader, cx, id) = (reader.clone(), cx.clone(), id.to_string());
+                tokio::spawn(async move { reader.read_image_cache(&id, &cx).await })
+            })
+            .collect();
+        for (id, read) in wanted.iter().zip(reads) {
+            let cache = read.await.unwrap().expect("read").expect("exists");
+            assert_eq!(&&cache.image_cache_id, id);
+        }
+    });
+    let describes = t.calls("DescribeImageCaches") - before;
+    assert!(
+        describes <= wanted.len() as u64 + 1,
+        "{describes} DescribeImageCaches for {} reads in a region of 900",
+        wanted.len()
+    );
+}

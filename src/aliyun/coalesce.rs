@@ -41,13 +41,16 @@
 //!   others are in flight fetches the first page, which gives `T`.
 //! - **The listing continues only while it pays:** before each further page,
 //!   `P <= FACTOR * demand`, where `demand` counts the reads this process has
-//!   served or is waiting on for that kind. [`FACTOR`] is 8: at Terraform's
+//!   served or is waiting on for that kind. While it does not, the listing
+//!   pauses (objects already listed still answer; the others are read one by
+//!   one) and resumes from its `NextToken` once enough reads have arrived. [`FACTOR`] is 8: at Terraform's
 //!   parallelism of 10 the first page already sees about 10 reads, so a region
 //!   of up to 1,600 objects is listed at once; if the configuration really
 //!   manages only those 10, the listing cost at most 8 calls per read it
 //!   answered, a bounded loss, against a 20-fold saving when the state holds the
-//!   region (1,000 objects: 50 calls instead of 1,000). A listing stopped by
-//!   this rule is not started again until `demand` reaches `P / FACTOR`.
+//!   region (1,000 objects: 50 calls instead of 1,000). A listing still paused
+//!   after [`MAX_AGE`] ends, and none starts again until `demand` reaches
+//!   `P / FACTOR`.
 //! - Readers wait on the listing and are answered as soon as the page holding
 //!   their object arrives.
 //!
@@ -80,7 +83,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
 use super::client::{CallContext, Client};
@@ -175,12 +178,18 @@ pub trait Coalesced: Clone + Send + Sync + 'static {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Running,
+    /// Waiting for the demand to make the next pages pay: found objects answer,
+    /// the others are read one by one.
+    Paused,
     Complete,
     /// Failed or stopped by the cost rule: answers nothing more.
     Over,
 }
 
 struct Listing<T> {
+    /// Which listing this is: a listing replaced by a newer one (after a write)
+    /// must not touch its successor.
+    id: u64,
     started: Instant,
     writes_at_start: u64,
     objects: HashMap<String, T>,
@@ -195,12 +204,16 @@ struct State<T> {
     wait_for_demand: usize,
     /// A listing failed: none again in this process.
     failed: bool,
+    /// ID of the next listing.
+    next_id: u64,
 }
 
 /// Coalesces the reads of one kind for one client (see the module docs).
 pub struct Coalescer<T> {
     state: Mutex<State<T>>,
     progress: watch::Sender<u64>,
+    /// Signalled when a read arrives (a paused listing may resume).
+    demand_grew: Notify,
 }
 
 impl<T> Default for Coalescer<T> {
@@ -212,8 +225,10 @@ impl<T> Default for Coalescer<T> {
                 listing: None,
                 wait_for_demand: 0,
                 failed: false,
+                next_id: 0,
             }),
             progress: watch::channel(0).0,
+            demand_grew: Notify::new(),
         }
     }
 }
@@ -223,7 +238,7 @@ enum Next<T> {
     Answer(T),
     PerId,
     Wait,
-    Start,
+    Start(u64),
 }
 
 struct InFlight<'a, T>(&'a Coalescer<T>);
@@ -247,6 +262,7 @@ pub async fn read<T: Coalesced>(
         s.in_flight += 1;
         s.demand += 1;
     }
+    co.demand_grew.notify_waiters();
     let _guard = InFlight(co);
     let mut progress = co.progress.subscribe();
     loop {
@@ -261,19 +277,22 @@ pub async fn read<T: Coalesced>(
                 Some(l) => match (l.objects.get(id), l.phase) {
                     (Some(found), _) => Next::Answer(found.clone()),
                     // Missing from a complete listing: confirmed one by one.
-                    (None, Phase::Complete) => Next::PerId,
+                    (None, Phase::Complete | Phase::Paused) => Next::PerId,
                     (None, _) => Next::Wait,
                 },
                 None => {
                     let quiet = writes.0 == writes.1;
                     if s.in_flight >= BURST && quiet && !s.failed && s.demand >= s.wait_for_demand {
+                        let id = s.next_id;
+                        s.next_id += 1;
                         s.listing = Some(Listing {
+                            id,
                             started: now,
                             writes_at_start: writes.0,
                             objects: HashMap::new(),
                             phase: Phase::Running,
                         });
-                        Next::Start
+                        Next::Start(id)
                     } else {
                         Next::PerId
                     }
@@ -283,10 +302,10 @@ pub async fn read<T: Coalesced>(
         match next {
             Next::Answer(found) => return Ok(Some(found)),
             Next::PerId => return T::one(client, id, cx).await,
-            Next::Start => {
+            Next::Start(listing) => {
                 log::debug!("coalesced reads: a burst of reads starts a region listing");
                 let client = client.clone();
-                tokio::spawn(async move { run_listing::<T>(&client).await });
+                tokio::spawn(async move { run_listing::<T>(&client, listing).await });
             }
             Next::Wait => {
                 tokio::select! {
@@ -304,6 +323,64 @@ pub async fn read<T: Coalesced>(
     }
 }
 
+/// Before the next page: `true` at once while the listing pays; else pauses
+/// the listing (readers of objects not yet listed go one by one) until enough
+/// reads have arrived, or returns `false` when the listing grows too old first.
+async fn pause_until_it_pays<T: Coalesced>(
+    co: &Coalescer<T>,
+    id: u64,
+    total: Option<u64>,
+    page_len: usize,
+    fetched: usize,
+) -> bool {
+    let mut paused = false;
+    loop {
+        let grew = co.demand_grew.notified();
+        tokio::pin!(grew);
+        grew.as_mut().enable();
+        let (demand, started) = {
+            let s = co.state.lock().unwrap();
+            let Some(l) = s.listing.as_ref().filter(|l| l.id == id) else {
+                return false;
+            };
+            (s.demand, l.started)
+        };
+        if worth_continuing(total, page_len, fetched, demand) {
+            if paused {
+                log::debug!("coalesced reads: {demand} reads make the listing pay; resumed");
+                set_phase(co, id, Phase::Running);
+            }
+            return true;
+        }
+        if !paused {
+            log::debug!(
+                "coalesced reads: the next pages do not pay yet for {demand} reads; paused"
+            );
+            set_phase(co, id, Phase::Paused);
+            co.progress.send_modify(|n| *n += 1);
+            paused = true;
+        }
+        tokio::select! {
+            _ = grew => {}
+            _ = tokio::time::sleep_until(started + MAX_AGE) => return false,
+        }
+    }
+}
+
+/// Sets the phase of listing `id` (if it is still the current one).
+fn set_phase<T>(co: &Coalescer<T>, id: u64, phase: Phase) {
+    if let Some(l) = co
+        .state
+        .lock()
+        .unwrap()
+        .listing
+        .as_mut()
+        .filter(|l| l.id == id)
+    {
+        l.phase = phase;
+    }
+}
+
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
@@ -313,12 +390,12 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 /// Fetches the listing's pages one after another into the coalescer, waking
 /// readers after each page.
-async fn run_listing<T: Coalesced>(client: &Client) {
+async fn run_listing<T: Coalesced>(client: &Client, id: u64) {
     let co = T::coalescer(client);
     let wake = || co.progress.send_modify(|n| *n += 1);
     let end = |phase: Phase, failed: bool, wait_for_demand: usize| {
         let mut s = co.state.lock().unwrap();
-        if let Some(l) = s.listing.as_mut() {
+        if let Some(l) = s.listing.as_mut().filter(|l| l.id == id) {
             l.phase = phase;
         }
         s.failed |= failed;
@@ -347,7 +424,10 @@ async fn run_listing<T: Coalesced>(client: &Client) {
         }
         {
             let mut s = co.state.lock().unwrap();
-            let Some(l) = s.listing.as_mut() else { return };
+            // Replaced by a newer listing (after a write): this one is done.
+            let Some(l) = s.listing.as_mut().filter(|l| l.id == id) else {
+                return;
+            };
             for item in page.items {
                 l.objects.insert(item.id().to_owned(), item);
             }
@@ -364,12 +444,8 @@ async fn run_listing<T: Coalesced>(client: &Client) {
             wake();
             return;
         }
-        let demand = co.state.lock().unwrap().demand;
-        if !worth_continuing(total, page_len, fetched, demand) {
+        if !pause_until_it_pays::<T>(co, id, total, page_len, fetched).await {
             let pages = total.map_or(fetched + 1, |t| (t as usize).div_ceil(page_len.max(1)));
-            log::debug!(
-                "coalesced reads: {pages} pages for {demand} reads do not pay; reads go one by one"
-            );
             end(Phase::Over, false, pages.div_ceil(FACTOR));
             wake();
             return;
