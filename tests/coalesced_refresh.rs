@@ -47,6 +47,14 @@ fn data_caches(n: usize) -> String {
     )
 }
 
+/// An emulator answering every call after 20 ms: Terraform's ten concurrent reads
+/// are then surely in flight together, as against a real API.
+fn acc() -> Acc {
+    let mut config = Config::for_tests();
+    config.latency = Duration::from_millis(20);
+    Acc::with_config(config)
+}
+
 /// Runs a plan; returns its actions and the `describe` calls it made.
 fn planned(t: &Acc, describe: &str) -> (crate::acc::Actions, u64) {
     let before = t.calls(describe);
@@ -56,7 +64,7 @@ fn planned(t: &Acc, describe: &str) -> (crate::acc::Actions, u64) {
 
 #[test]
 fn image_caches_refresh_from_a_listing_with_drift_and_deletes() {
-    let t = Acc::new();
+    let t = acc();
     let config = image_caches(N);
     t.apply(&config);
     let renamed = t.attr("aliyun_eci_image_cache.c[7]", "id");
@@ -88,7 +96,7 @@ fn image_caches_refresh_from_a_listing_with_drift_and_deletes() {
 
 #[test]
 fn data_caches_refresh_from_a_listing_with_drift_and_deletes() {
-    let t = Acc::new();
+    let t = acc();
     let config = data_caches(N);
     t.apply(&config);
     let renamed = t.attr("aliyun_eci_data_cache.d[3]", "id");
@@ -113,7 +121,7 @@ fn data_caches_refresh_from_a_listing_with_drift_and_deletes() {
 /// are retried (or the reads fall back one by one) and the plan is exact.
 #[test]
 fn faults_during_listing_pages_change_no_answer() {
-    let t = Acc::new();
+    let t = acc();
     let config = image_caches(N);
     t.apply(&config);
     let gone = t.attr("aliyun_eci_image_cache.c[11]", "id");
