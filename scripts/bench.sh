@@ -4,10 +4,29 @@
 #
 #   scripts/bench.sh            # size, start-to-handshake latency, memory
 #   scripts/bench.sh --demo     # also the quick-start demo's wall time
+#   scripts/bench.sh --scale N [--latency-ms L] [--kinds image,data,null]
+#                               # apply, plan and destroy N image caches, N data
+#                               # caches and N terraform_data on the same Terraform:
+#                               # wall times, ratios, API calls per phase, CPU, memory
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 cargo build --release -p terraform-provider-aliyun -p aliyun-emulator --bins >/dev/null 2>&1
+
+if [ "${1:-}" = "--scale" ]; then
+  n="${2:?--scale needs a number}"
+  shift 2
+  latency=0
+  kinds="image,data,null"
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --latency-ms) latency="${2:?--latency-ms needs a number}"; shift 2 ;;
+      --kinds) kinds="${2:?--kinds needs a list}"; shift 2 ;;
+      *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+  done
+  exec python3 "$root/scripts/bench-scale.py" "$root" "$n" "$latency" "$kinds"
+fi
 bin="$root/target/release/terraform-provider-aliyun"
 
 echo "release binary (stripped): $(( $(stat -c %s "$bin") / 1024 )) KiB"

@@ -10,6 +10,9 @@
 //! - `pipeline_execution`: `aliyun_ecs_image_pipeline_execution` acceptance tests.
 //! - `image_pipeline`: `aliyun_ecs_image_pipeline` and `aliyun_ecs_image_pipelines`
 //!   acceptance tests.
+//! - `coalesced_refresh`: a refresh of many caches answered from shared region
+//!   listings: drift, out-of-band deletes, faults during pages, objects created or
+//!   written while a listing runs.
 //! - `data_sources`: the three list data sources over many objects and pages.
 //! - `examples`: every file under `examples/` validated, the quick start applied.
 //! - `field_conditions`: what real repositories do (provider settings from other
@@ -38,6 +41,7 @@
 mod acc;
 mod api_client;
 mod bad_input;
+mod coalesced_refresh;
 mod credentials;
 mod data_cache;
 mod data_sources;

@@ -28,8 +28,10 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::coalesce::{Coalescer, WriteCounter};
 use super::credentials::{CredentialProvider, Credentials};
 use super::de;
+use super::eci::{DataCache, ImageCache};
 use super::error::{ApiError, Redactor};
 use super::params;
 use super::rejection::{CredentialGate, Pass};
@@ -178,6 +180,12 @@ struct Inner {
     fixed_token_hint: String,
     /// Reports a refused AccessKey once rather than once per call.
     gate: CredentialGate,
+    /// Writes started and done, so coalesced reads never answer across one.
+    writes: WriteCounter,
+    /// Coalesced reads of image caches.
+    image_caches: Coalescer<ImageCache>,
+    /// Coalesced reads of data caches.
+    data_caches: Coalescer<DataCache>,
 }
 
 impl std::fmt::Debug for Client {
@@ -285,6 +293,9 @@ impl Client {
                 redactor,
                 fixed_token_hint: config.fixed_token_hint,
                 gate: CredentialGate::default(),
+                writes: WriteCounter::default(),
+                image_caches: Coalescer::default(),
+                data_caches: Coalescer::default(),
             }),
         })
     }
@@ -300,6 +311,21 @@ impl Client {
             Product::Eci => &self.inner.eci_endpoint,
             Product::Ecs => &self.inner.ecs_endpoint,
         }
+    }
+
+    /// Writes of this client, started and done (see [`coalesce`](super::coalesce)).
+    pub(crate) fn writes(&self) -> &WriteCounter {
+        &self.inner.writes
+    }
+
+    /// The coalescer of image cache reads.
+    pub(crate) fn image_cache_reads(&self) -> &Coalescer<ImageCache> {
+        &self.inner.image_caches
+    }
+
+    /// The coalescer of data cache reads.
+    pub(crate) fn data_cache_reads(&self) -> &Coalescer<DataCache> {
+        &self.inner.data_caches
     }
 
     /// The retry policy of this client.
@@ -342,6 +368,9 @@ impl Client {
             business.push(("ClientToken".into(), token.as_str().to_owned()));
         }
 
+        // Any call but a read is a write: coalesced listings never answer across it.
+        let _write = (!(action.starts_with("Describe") || action.starts_with("List")))
+            .then(|| self.inner.writes.begin());
         let policy = &self.inner.retry;
         let mut last: Option<ApiError> = None;
         let mut attempt: u32 = 0;

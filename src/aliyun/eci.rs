@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::client::{CallContext, Client, Product};
+use super::coalesce::{self, Coalesced, Coalescer, ListPage};
 use super::credentials::Secret;
 use super::de;
 use super::error::ApiError;
@@ -587,6 +588,72 @@ pub struct ListTagResourcesResponse {
     pub tag_resources: Vec<TagResource>,
 }
 
+// ------------------------------------------------------------- coalesced reads
+
+impl Coalesced for ImageCache {
+    fn id(&self) -> &str {
+        &self.image_cache_id
+    }
+
+    fn coalescer(client: &Client) -> &Coalescer<Self> {
+        client.image_cache_reads()
+    }
+
+    async fn page(
+        client: &Client,
+        token: Option<String>,
+        cx: &CallContext,
+    ) -> Result<ListPage<Self>, ApiError> {
+        let req = DescribeImageCachesRequest {
+            limit: Some(DEFAULT_PAGE_SIZE),
+            next_token: token,
+            ..Default::default()
+        };
+        let page = client.describe_image_caches(&req, cx).await?;
+        Ok(ListPage {
+            items: page.image_caches,
+            next_token: Some(page.next_token),
+            total: page.total_count,
+        })
+    }
+
+    async fn one(client: &Client, id: &str, cx: &CallContext) -> Result<Option<Self>, ApiError> {
+        client.describe_image_cache(id, cx).await
+    }
+}
+
+impl Coalesced for DataCache {
+    fn id(&self) -> &str {
+        &self.data_cache_id
+    }
+
+    fn coalescer(client: &Client) -> &Coalescer<Self> {
+        client.data_cache_reads()
+    }
+
+    async fn page(
+        client: &Client,
+        token: Option<String>,
+        cx: &CallContext,
+    ) -> Result<ListPage<Self>, ApiError> {
+        let req = DescribeDataCachesRequest {
+            limit: Some(DEFAULT_PAGE_SIZE),
+            next_token: token,
+            ..Default::default()
+        };
+        let page = client.describe_data_caches(&req, cx).await?;
+        Ok(ListPage {
+            items: page.data_caches,
+            next_token: Some(page.next_token),
+            total: page.total_count,
+        })
+    }
+
+    async fn one(client: &Client, id: &str, cx: &CallContext) -> Result<Option<Self>, ApiError> {
+        client.describe_data_cache(id, cx).await
+    }
+}
+
 // --------------------------------------------------------------------- methods
 
 impl Client {
@@ -648,6 +715,17 @@ impl Client {
             .image_caches
             .into_iter()
             .find(|c| c.image_cache_id == image_cache_id))
+    }
+
+    /// The image cache with this ID, like [`Client::describe_image_cache`], but
+    /// answered from a shared region listing when many reads come together
+    /// (see [`coalesce`]). For refreshes, not for waits.
+    pub async fn read_image_cache(
+        &self,
+        image_cache_id: &str,
+        cx: &CallContext,
+    ) -> Result<Option<ImageCache>, ApiError> {
+        coalesce::read::<ImageCache>(self, image_cache_id, cx).await
     }
 
     /// UpdateImageCache (only `Ready`/`UpdateFailed` caches; a call that
@@ -730,6 +808,17 @@ impl Client {
             .data_caches
             .into_iter()
             .find(|c| c.data_cache_id == data_cache_id))
+    }
+
+    /// The data cache with this ID, like [`Client::describe_data_cache`], but
+    /// answered from a shared region listing when many reads come together
+    /// (see [`coalesce`]). For refreshes, not for waits.
+    pub async fn read_data_cache(
+        &self,
+        data_cache_id: &str,
+        cx: &CallContext,
+    ) -> Result<Option<DataCache>, ApiError> {
+        coalesce::read::<DataCache>(self, data_cache_id, cx).await
     }
 
     /// UpdateDataCache.

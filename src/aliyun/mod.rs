@@ -14,6 +14,7 @@
 //! | [`rejection`] | a refused AccessKey reported once, not once per call |
 //! | [`token`] | [`ClientToken`], the idempotency key of one logical operation |
 //! | [`client`] | [`Client`], [`ClientConfig`], [`CallContext`] and the retry loop |
+//! | [`coalesce`] | concurrent reads of one kind answered from a shared region listing |
 //! | [`paginate`] | [`collect_all`]: every page of a `NextToken` listing |
 //! | [`eci`] / [`ecs`] | one request/response pair and one method per action |
 //!
@@ -36,6 +37,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod coalesce;
 pub mod credentials;
 mod de;
 pub mod eci;

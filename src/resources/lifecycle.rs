@@ -7,7 +7,7 @@
 //!
 //! | flow | steps |
 //! |---|---|
-//! | [`read`] | describe; gone is [`Existence::Gone`]; else flatten, then the kind's [`RemoteKind::after_read`] |
+//! | [`read`] | [`RemoteKind::refresh`] (a describe, possibly coalesced); gone is [`Existence::Gone`]; else flatten, then the kind's [`RemoteKind::after_read`] |
 //! | [`created`] | record the ID at once (an error from here keeps the object in state, tainted), wait until ready, flatten; on failure refresh what can be read and say what is known |
 //! | [`update`] | tags first, then (when there is a request) wait until settled, send it (`NoNeedUpdate` counts as success: only changed values are sent, so it means the object already holds them), wait for the goal, flatten; with no request, [`reread`] |
 //! | [`delete`] | wait until settled (gone is done), delete (not found is done), wait until gone |
@@ -44,6 +44,18 @@ pub trait RemoteKind: Send + Sync + 'static {
         id: &str,
         api: &CallContext,
     ) -> impl Future<Output = Result<Option<Self::Object>, ApiError>> + Send;
+
+    /// Describes object `id` for a refresh: the same answer as
+    /// [`RemoteKind::describe`], which kinds with many objects may get from reads
+    /// coalesced across concurrent refreshes (`aliyun::coalesce`). Waits poll with
+    /// `describe`. By default, `describe`.
+    fn refresh(
+        client: &Client,
+        id: &str,
+        api: &CallContext,
+    ) -> impl Future<Output = Result<Option<Self::Object>, ApiError>> + Send {
+        Self::describe(client, id, api)
+    }
 
     /// Copies what Describe returns into `state`; leaves everything else as it is.
     fn flatten(state: &mut Value, object: &Self::Object);
@@ -105,7 +117,7 @@ pub async fn read<K: RemoteKind>(
     let Some(id) = id_of(state) else {
         return Existence::Gone;
     };
-    match K::describe(&cx.client, &id, &api_cx(cx)).await {
+    match K::refresh(&cx.client, &id, &api_cx(cx)).await {
         Ok(Some(object)) => {
             K::flatten(state, &object);
             K::after_read(cx, state, &object, diags);

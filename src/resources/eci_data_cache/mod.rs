@@ -464,6 +464,14 @@ impl RemoteKind for Kind {
         client.describe_data_cache(id, api).await
     }
 
+    async fn refresh(
+        client: &Client,
+        id: &str,
+        api: &CallContext,
+    ) -> Result<Option<DataCache>, ApiError> {
+        client.read_data_cache(id, api).await
+    }
+
     fn flatten(state: &mut Value, cache: &DataCache) {
         from_api(state, cache);
     }

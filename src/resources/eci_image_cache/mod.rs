@@ -599,6 +599,14 @@ impl RemoteKind for Kind {
         client.describe_image_cache(id, api).await
     }
 
+    async fn refresh(
+        client: &Client,
+        id: &str,
+        api: &CallContext,
+    ) -> Result<Option<ImageCache>, ApiError> {
+        client.read_image_cache(id, api).await
+    }
+
     fn flatten(state: &mut Value, cache: &ImageCache) {
         from_api(state, cache);
     }
