@@ -176,17 +176,21 @@ enum ClientSlot<C> {
 
 /// Why an operation cannot reach the API while the provider block is unknown.
 fn not_known_yet_detail(unknown: &[crate::tf::AttributePath]) -> String {
-    let names: Vec<String> = unknown.iter().map(|p| format!("`{p}`")).collect();
-    let (what, verb) = match names.len() {
-        1 => (names[0].clone(), "depends"),
-        _ => (names.join(", "), "depend"),
+    let names: Vec<String> = unknown
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("`{p}`"))
+        .collect();
+    let what = match names.len() {
+        0 => "The provider block depends".to_string(),
+        1 => format!("{} in the provider block depends", names[0]),
+        _ => format!("{} in the provider block depend", names.join(", ")),
     };
     format!(
-        "{what} in the provider block {verb} on values known only after apply (such as another \
-         resource's attributes), but this operation must call the API during the plan. \
-         Apply the resources the provider block depends on first \
-         (`terraform apply -target=ADDRESS`), or give the provider block values known at plan time \
-         (variables, locals, data sources)."
+        "{what} on values known only after apply (such as another resource's attributes), \
+         but this operation must call the API during the plan. Apply the resources the \
+         provider block depends on first (`terraform apply -target=ADDRESS`), or give the \
+         provider block values known at plan time (variables, locals, data sources)."
     )
 }
 
