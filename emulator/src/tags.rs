@@ -111,6 +111,38 @@ pub fn merge(existing: &mut Vec<Tag>, new: &[Tag]) -> bool {
     changed
 }
 
+/// UntagResources on `resources` (`(order, id, tags)` of one region and type):
+/// every ID must exist (`not_found` names the first missing one); then the keys
+/// are removed from each, or every tag when no key is given and `All` is set
+/// (without both, nothing is removed).
+pub fn untag(
+    resources: &mut [(u64, String, &mut Vec<Tag>)],
+    ids: &[String],
+    keys: &[String],
+    all_tags: bool,
+    not_found: impl Fn(&str) -> EmuError,
+) -> ApiResult<()> {
+    if let Some(missing) = ids
+        .iter()
+        .find(|id| !resources.iter().any(|(_, r, _)| r == *id))
+    {
+        return Err(not_found(missing));
+    }
+    for (_, rid, t) in resources.iter_mut() {
+        if !ids.contains(rid) {
+            continue;
+        }
+        if keys.is_empty() {
+            if all_tags {
+                t.clear();
+            }
+        } else {
+            t.retain(|tag| !keys.contains(&tag.key));
+        }
+    }
+    Ok(())
+}
+
 /// Whether merging `new` would change `existing`.
 pub fn would_change(existing: &[Tag], new: &[Tag]) -> bool {
     let mut copy = existing.to_vec();

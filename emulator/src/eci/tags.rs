@@ -102,22 +102,7 @@ pub fn untag_resources(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
     let keys = call.params.list("TagKey", 20)?;
     let all_tags = call.params.bool("All")?.unwrap_or(false);
     let mut all = resources(w, k, &region);
-    if let Some(missing) = ids.iter().find(|id| !all.iter().any(|(_, r, _)| r == *id)) {
-        return Err(not_found(missing));
-    }
-    for (_, rid, t) in all.iter_mut() {
-        if !ids.contains(rid) {
-            continue;
-        }
-        if keys.is_empty() {
-            // `All` only matters when no key is given; without both nothing is removed.
-            if all_tags {
-                t.clear();
-            }
-        } else {
-            t.retain(|tag| !keys.contains(&tag.key));
-        }
-    }
+    tags::untag(&mut all, &ids, &keys, all_tags, not_found)?;
     Ok(Body::new())
 }
 
