@@ -36,7 +36,8 @@
 #
 # Cross toolchains (installed by scripts/release-deps.sh): Debian's gcc cross
 # compilers for linux_arm64 and windows_amd64 (aws-lc-sys compiles C), and
-# cargo-zigbuild (zig from PyPI) for darwin.
+# cargo-zigbuild (zig from PyPI) for darwin, which links against framework stubs
+# instead of Apple's SDK (scripts/macos-framework-stubs.py).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -128,6 +129,14 @@ build() {
       command -v cargo-zigbuild >/dev/null ||
         { echo "cargo-zigbuild not found (pip install cargo-zigbuild ziglang)" >"$log"; return 1; }
       cargo_cmd=(cargo zigbuild)
+      # Without Apple's SDK the linker learns the system frameworks from stubs
+      # written from the locked -sys crates (see scripts/macos-framework-stubs.py).
+      # macOS 11 is the oldest Terraform itself supports; zig would target its own
+      # newest otherwise.
+      local stubs="$root/target/macos-framework-stubs"
+      python3 "$root/scripts/macos-framework-stubs.py" "$stubs" >>"$log" 2>&1 || return 1
+      RUSTFLAGS="$RUSTFLAGS -C link-arg=-F$stubs"
+      export MACOSX_DEPLOYMENT_TARGET=11.0
       ;;
   esac
   rustup target list --installed 2>/dev/null | grep -qx "$t" || rustup target add "$t" >>"$log" 2>&1 || true
@@ -135,7 +144,73 @@ build() {
   local exe="$root/target/$t/release/$name"
   [ "$p" = windows_amd64 ] && exe="$exe.exe"
   [ -f "$exe" ] || { echo "cargo succeeded but $exe is missing" >>"$log"; return 1; }
+  case "$p" in darwin_*) check_macho "$exe" "${p#darwin_}" >>"$log" 2>&1 || return 1 ;; esac
   echo "$exe"
+}
+
+# What can be checked of a darwin binary without a Mac: a Mach-O executable of the
+# right CPU, for macOS 11 or later, loading only system libraries and frameworks by
+# their absolute install names, and code-signed (arm64 Macs run nothing unsigned;
+# the linker signs ad hoc).
+check_macho() {
+  python3 - "$1" "$2" <<'PY'
+import hashlib, struct, sys
+path, arch = sys.argv[1:]
+d = open(path, "rb").read()
+magic, cpu, _, filetype, ncmds = struct.unpack("<IiiII", d[:20])
+want_cpu = {"arm64": 0x0100000C, "amd64": 0x01000007}[arch]
+problems = []
+if magic != 0xFEEDFACF or cpu != want_cpu or filetype != 2:
+    problems.append(f"not a 64-bit Mach-O {arch} executable")
+dylibs, minos, signed, off = [], None, False, 32
+for _ in range(ncmds):
+    cmd, size = struct.unpack("<II", d[off:off + 8])
+    if cmd in (0xC, 0x80000018):  # LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB
+        at = struct.unpack("<I", d[off + 8:off + 12])[0]
+        dylibs.append(d[off + at:off + size].split(b"\0")[0].decode())
+    elif cmd == 0x32:  # LC_BUILD_VERSION
+        v = struct.unpack("<I", d[off + 12:off + 16])[0]
+        minos = (v >> 16, (v >> 8) & 0xFF)
+    elif cmd == 0x1D:  # LC_CODE_SIGNATURE
+        signed = struct.unpack("<II", d[off + 8:off + 16])
+    off += size
+for lib in dylibs:
+    if not lib.startswith(("/usr/lib/", "/System/Library/Frameworks/")):
+        problems.append(f"loads {lib}, which is not part of macOS")
+if minos is None or minos > (11, 0):
+    problems.append(f"needs macOS {minos}, not 11.0")
+if arch == "arm64" and not signed:
+    problems.append("has no code signature")
+if signed:
+    # The ad-hoc signature's CodeDirectory holds a hash of every page up to the
+    # signature: what the kernel checks as pages load. Any change after the link
+    # (a strip, say) breaks it.
+    sig_off, sig_size = signed
+    blob = d[sig_off:sig_off + sig_size]
+    count = struct.unpack(">I", blob[8:12])[0]
+    checked = 0
+    for i in range(count):
+        at = struct.unpack(">I", blob[16 + 8 * i:20 + 8 * i])[0]
+        if struct.unpack(">I", blob[at:at + 4])[0] != 0xFADE0C02:  # CodeDirectory
+            continue
+        cd = blob[at:]
+        hash_off, _, _, n_code, limit, hash_size, hash_type, _, page_shift = struct.unpack(
+            ">IIIIIBBBB", cd[16:40])
+        page = 1 << page_shift
+        algo = {1: hashlib.sha1, 2: hashlib.sha256}[hash_type]
+        for k in range(n_code):
+            want = cd[hash_off + k * hash_size:hash_off + (k + 1) * hash_size]
+            if algo(d[k * page:min((k + 1) * page, limit)]).digest()[:hash_size] != want:
+                problems.append(f"code signature: page {k} does not match its hash")
+                break
+        checked += n_code
+    if not checked:
+        problems.append("code signature without a CodeDirectory")
+    signed = f"ad hoc, {checked} page hashes checked"
+print(f"{path}: macOS {minos}, signed: {signed}, loads {', '.join(dylibs)}")
+if problems:
+    sys.exit("check_macho: " + "; ".join(problems))
+PY
 }
 
 # A zip whose bytes depend only on the binary and SOURCE_DATE_EPOCH.

@@ -137,6 +137,40 @@ fn release_folder_has_the_registry_layout_and_is_reproducible() {
     ]);
 }
 
+/// The darwin builds link against stubs written from the locked `-sys` crates
+/// (docs/development/releasing.md): they must name the frameworks the dependency
+/// tree links, with the symbols the TLS verifier calls, under the install names
+/// every Mac has.
+#[test]
+fn macos_framework_stubs_cover_the_locked_frameworks() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    run(Command::new("python3")
+        .arg(root.join("scripts/macos-framework-stubs.py"))
+        .arg(dir.path())
+        .current_dir(root));
+    for (framework, symbol) in [
+        ("Security", "_SecTrustEvaluateWithError"),
+        ("CoreFoundation", "_CFRelease"),
+    ] {
+        let stub = dir
+            .path()
+            .join(format!("{framework}.framework/{framework}.tbd"));
+        let text = std::fs::read_to_string(&stub)
+            .unwrap_or_else(|e| panic!("no stub for {framework}: {e}"));
+        assert!(
+            text.contains(&format!(
+                "install-name:    '/System/Library/Frameworks/{framework}.framework/Versions/A/{framework}'"
+            )),
+            "{text:.300}"
+        );
+        assert!(
+            text.contains(&format!("{symbol},")) || text.contains(&format!("{symbol} ]")),
+            "{framework} stub lacks {symbol}"
+        );
+    }
+}
+
 #[test]
 fn release_script_refuses_a_version_other_than_the_crate_version() {
     let f = Fixture::new();
