@@ -86,6 +86,7 @@ pub mod ecs;
 pub mod error;
 pub mod faults;
 pub mod inspect;
+pub mod kind;
 pub mod metadata;
 pub mod params;
 pub mod response;
@@ -94,6 +95,7 @@ pub mod rpc;
 pub mod server;
 pub mod signature;
 pub mod sts;
+pub mod tag_api;
 pub mod tags;
 pub mod world;
 

@@ -16,9 +16,11 @@ use super::{days_ms, progress, Event};
 use crate::clock::{format_utc, ms, parse_utc, ser_opt_utc, ser_utc, Millis};
 use crate::config::{find_rule, Outcome, RuleKind, RuleOn, Timings};
 use crate::error::{ApiResult, EmuError};
+use crate::kind::{Kind, Tagging};
 use crate::params::{Node, Params};
+use crate::routes::{r, Route, ECI_VERSION};
 use crate::tags::{self, Product, Tag};
-use crate::world::{new_id, paginate, Body, Call, World, ALNUM};
+use crate::world::{new_id, paginate, Body, Call, Settings, World, ALNUM};
 
 /// Image cache statuses (see docs/development/api-reference.md, «Image cache»).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -784,6 +786,42 @@ pub fn describe(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
     body.insert("NextToken".into(), json!(page.next_token));
     body.insert("TotalCount".into(), json!(page.total));
     Ok(body)
+}
+
+impl Kind for ImageCache {
+    const STATE_KEY: &'static str = "image_caches";
+    const ROUTES: &'static [Route] = &[
+        r("CreateImageCache", ECI_VERSION, true, create),
+        r("DescribeImageCaches", ECI_VERSION, false, describe),
+        r("UpdateImageCache", ECI_VERSION, true, update),
+        r("DeleteImageCache", ECI_VERSION, true, delete),
+    ];
+    const TAGGING: Option<Tagging> = Some(Tagging {
+        version: ECI_VERSION,
+        resource_type: "ImageCache",
+    });
+
+    fn id(&self) -> &str {
+        &self.image_cache_id
+    }
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+    fn region_id(&self) -> &str {
+        &self.region_id
+    }
+    fn tags_mut(&mut self) -> &mut Vec<Tag> {
+        &mut self.tags
+    }
+    fn advance(&mut self, now: Millis, s: &Settings) {
+        self.advance(now, &s.timings);
+    }
+    fn gone(&self, now: Millis, s: &Settings) -> bool {
+        self.gone(now, s.failed_image_cache_retention)
+    }
+    fn patch(&mut self, field: &str, v: &Value, now: Millis) -> Result<(), String> {
+        self.patch(field, v, now)
+    }
 }
 
 #[cfg(test)]
