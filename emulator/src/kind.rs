@@ -79,6 +79,27 @@ pub trait Kind: Serialize + Sized {
     }
 }
 
+/// Implements [`Kind::id`] (from the named field), [`Kind::seq`],
+/// [`Kind::region_id`] and [`Kind::tags_mut`] (from the fields `seq`,
+/// `region_id` and `tags`) inside an `impl Kind` block.
+macro_rules! stored_fields {
+    ($id:ident) => {
+        fn id(&self) -> &str {
+            &self.$id
+        }
+        fn seq(&self) -> u64 {
+            self.seq
+        }
+        fn region_id(&self) -> &str {
+            &self.region_id
+        }
+        fn tags_mut(&mut self) -> &mut Vec<$crate::tags::Tag> {
+            &mut self.tags
+        }
+    };
+}
+pub(crate) use stored_fields;
+
 /// `(seq, id, &mut tags)` of the objects a tag API acts on.
 pub type TagSets<'a> = Vec<(u64, String, &'a mut Vec<Tag>)>;
 

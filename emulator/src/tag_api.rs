@@ -80,6 +80,29 @@ impl TagApi {
     }
 }
 
+/// Defines the three route handlers `tag_resources`, `untag_resources` and
+/// `list_tag_resources` of a product's tag API (a `static TagApi`). The
+/// calling module imports `World`, `Call`, `ApiResult` and `Body`.
+macro_rules! handlers {
+    ($api:path) => {
+        /// TagResources: add or overwrite tags on every listed resource (all or nothing).
+        pub fn tag_resources(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
+            $crate::tag_api::tag_resources(&$api, w, call)
+        }
+
+        /// UntagResources: remove `TagKey.N` (or every tag with `All=true`).
+        pub fn untag_resources(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
+            $crate::tag_api::untag_resources(&$api, w, call)
+        }
+
+        /// ListTagResources: one entry per (resource, tag).
+        pub fn list_tag_resources(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
+            $crate::tag_api::list_tag_resources(&$api, w, call)
+        }
+    };
+}
+pub(crate) use handlers;
+
 /// TagResources: add or overwrite tags on every listed resource (all or nothing).
 pub fn tag_resources(api: &TagApi, w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
     let (_, mut all) = api.resources(w, call)?;

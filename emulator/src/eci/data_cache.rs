@@ -19,7 +19,7 @@ use super::{days_ms, progress, Event};
 use crate::clock::{format_utc, ms, parse_utc, ser_opt_utc, ser_utc, Millis};
 use crate::config::{find_rule, Outcome, RuleKind, RuleOn, Timings};
 use crate::error::{ApiResult, EmuError};
-use crate::kind::{Kind, Tagging};
+use crate::kind::{stored_fields, Kind, Tagging};
 use crate::params::Params;
 use crate::routes::{r, Route, ECI_VERSION};
 use crate::tags::{self, Product, Tag};
@@ -712,18 +712,7 @@ impl Kind for DataCache {
         resource_type: "DataCache",
     });
 
-    fn id(&self) -> &str {
-        &self.data_cache_id
-    }
-    fn seq(&self) -> u64 {
-        self.seq
-    }
-    fn region_id(&self) -> &str {
-        &self.region_id
-    }
-    fn tags_mut(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
+    stored_fields!(data_cache_id);
     fn advance(&mut self, now: Millis, s: &Settings) {
         self.advance(now, &s.timings);
     }

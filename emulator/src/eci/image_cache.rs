@@ -16,7 +16,7 @@ use super::{days_ms, progress, Event};
 use crate::clock::{format_utc, ms, parse_utc, ser_opt_utc, ser_utc, Millis};
 use crate::config::{find_rule, Outcome, RuleKind, RuleOn, Timings};
 use crate::error::{ApiResult, EmuError};
-use crate::kind::{Kind, Tagging};
+use crate::kind::{stored_fields, Kind, Tagging};
 use crate::params::{Node, Params};
 use crate::routes::{r, Route, ECI_VERSION};
 use crate::tags::{self, Product, Tag};
@@ -801,18 +801,7 @@ impl Kind for ImageCache {
         resource_type: "ImageCache",
     });
 
-    fn id(&self) -> &str {
-        &self.image_cache_id
-    }
-    fn seq(&self) -> u64 {
-        self.seq
-    }
-    fn region_id(&self) -> &str {
-        &self.region_id
-    }
-    fn tags_mut(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
+    stored_fields!(image_cache_id);
     fn advance(&mut self, now: Millis, s: &Settings) {
         self.advance(now, &s.timings);
     }

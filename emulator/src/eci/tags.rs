@@ -31,20 +31,7 @@ pub static ECI_TAGS: TagApi = TagApi {
     list_wrapper: None,
 };
 
-/// TagResources: add or overwrite tags on every listed resource (all or nothing).
-pub fn tag_resources(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
-    tag_api::tag_resources(&ECI_TAGS, w, call)
-}
-
-/// UntagResources: remove `TagKey.N` (or every tag with `All=true`).
-pub fn untag_resources(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
-    tag_api::untag_resources(&ECI_TAGS, w, call)
-}
-
-/// ListTagResources: one entry per (resource, tag).
-pub fn list_tag_resources(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
-    tag_api::list_tag_resources(&ECI_TAGS, w, call)
-}
+tag_api::handlers!(ECI_TAGS);
 
 #[cfg(test)]
 mod tests {

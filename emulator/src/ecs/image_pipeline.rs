@@ -22,7 +22,7 @@ use serde_json::{json, Map, Value};
 use crate::clock::{format_utc, ms, parse_utc, ser_opt_utc, ser_utc, Millis};
 use crate::config::{PipelineOutcome, TemplateSeed, Timings};
 use crate::error::{ApiResult, EmuError};
-use crate::kind::{Kind, Tagging};
+use crate::kind::{stored_fields, Kind, Tagging};
 use crate::params::Params;
 use crate::routes::{r, Route, ECS_VERSION};
 use crate::tags::{self, Product, Tag};
@@ -938,18 +938,7 @@ impl Kind for ImagePipeline {
         resource_type: "imagepipeline",
     });
 
-    fn id(&self) -> &str {
-        &self.image_pipeline_id
-    }
-    fn seq(&self) -> u64 {
-        self.seq
-    }
-    fn region_id(&self) -> &str {
-        &self.region_id
-    }
-    fn tags_mut(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
-    }
+    stored_fields!(image_pipeline_id);
     fn patch(&mut self, field: &str, v: &Value, _: Millis) -> Result<(), String> {
         self.patch(field, v)
     }
@@ -971,20 +960,9 @@ impl Kind for Execution {
         r("CancelImagePipelineExecution", ECS_VERSION, false, cancel),
     ];
 
-    fn id(&self) -> &str {
-        &self.execution_id
-    }
-    fn seq(&self) -> u64 {
-        self.seq
-    }
-    fn region_id(&self) -> &str {
-        &self.region_id
-    }
+    stored_fields!(execution_id);
     fn owner_id(&self) -> Option<&str> {
         Some(&self.image_pipeline_id)
-    }
-    fn tags_mut(&mut self) -> &mut Vec<Tag> {
-        &mut self.tags
     }
     fn advance(&mut self, now: Millis, s: &Settings) {
         self.advance(now, &s.timings);

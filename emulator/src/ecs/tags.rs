@@ -30,20 +30,7 @@ pub static ECS_TAGS: TagApi = TagApi {
     list_wrapper: Some("TagResource"),
 };
 
-/// TagResources: add or overwrite tags on every listed resource (all or nothing).
-pub fn tag_resources(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
-    tag_api::tag_resources(&ECS_TAGS, w, call)
-}
-
-/// UntagResources: remove `TagKey.N` (or every tag with `All=true`).
-pub fn untag_resources(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
-    tag_api::untag_resources(&ECS_TAGS, w, call)
-}
-
-/// ListTagResources: one entry per (resource, tag), ECS-wrapped.
-pub fn list_tag_resources(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
-    tag_api::list_tag_resources(&ECS_TAGS, w, call)
-}
+tag_api::handlers!(ECS_TAGS);
 
 #[cfg(test)]
 mod tests {
