@@ -3,7 +3,7 @@
 //!
 //! | Method + path | Effect |
 //! |---|---|
-//! | `GET /_emulator/state` | every stored object with every field, and the temporary credentials issued (without secrets) |
+//! | `GET /_emulator/state` | every stored object with every field, one list per kind (its `Kind::STATE_KEY`; seeded objects carry `"seeded": true`), and the temporary credentials issued (without secrets) under `sessions` |
 //! | `GET /_emulator/calls` | `{received, faulted, succeeded}` per action |
 //! | `GET /_emulator/requests` | recent requests, secrets masked |
 //! | `POST /_emulator/reset` | forget objects, counters, log, tokens, nonces |
