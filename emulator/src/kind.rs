@@ -3,7 +3,7 @@
 //!
 //! A kind (image cache, data cache, image template, execution) is a module with
 //! a plain state machine and its handlers. It joins the emulator by
-//! implementing [`Kind`] and taking one line in the [`registry!`] invocation at
+//! implementing [`Kind`] and taking one line in the `registry!` invocation at
 //! the end of this file; everything else is written once over the trait:
 //!
 //! | Concern | Declared by the kind | Written once in |
@@ -20,9 +20,6 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::clock::Millis;
-use crate::eci::data_cache::DataCache;
-use crate::eci::image_cache::ImageCache;
-use crate::ecs::image_pipeline::{Execution, ImagePipeline};
 use crate::routes::Route;
 use crate::tags::Tag;
 use crate::world::Settings;
@@ -145,7 +142,7 @@ macro_rules! registry {
         #[derive(Debug, Default)]
         pub struct Objects {
             $(
-                #[doc = concat!("Every `", stringify!($kind), "`, in creation order.")]
+                #[doc = concat!("The `", stringify!($field), "` kind, in creation order.")]
                 pub $field: Vec<$kind>,
             )+
         }
@@ -167,12 +164,12 @@ macro_rules! registry {
     };
 }
 
-// The one place a kind is registered.
+// The one place a kind is registered: `field of Objects: type implementing Kind`.
 registry! {
-    image_caches: ImageCache,
-    data_caches: DataCache,
-    pipelines: ImagePipeline,
-    executions: Execution,
+    image_caches: crate::eci::image_cache::ImageCache,
+    data_caches: crate::eci::data_cache::DataCache,
+    pipelines: crate::ecs::image_pipeline::ImagePipeline,
+    executions: crate::ecs::image_pipeline::Execution,
 }
 
 impl Objects {
@@ -346,6 +343,87 @@ pub fn resource_types(version: &str) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Clock;
+    use crate::config::{Config, PipelineOutcome, TemplateSeed};
+    use crate::eci::image_cache;
+    use crate::ecs::image_pipeline::{self as ip, ImagePipeline};
+    use crate::world::{test_call as call, World};
+
+    fn id(body: crate::error::ApiResult<crate::world::Body>, key: &str) -> String {
+        body.unwrap()[key].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn sweep_patch_delete_count_state_and_tags_reach_every_kind() {
+        let mut w = World::new(Settings::from_config(&Config::for_tests()), Clock::manual());
+        let seed = TemplateSeed::new("t", PipelineOutcome::Success);
+        let template = ImagePipeline::from_seed(&seed, w.next_seq(), 0, "rg");
+        let (tpl, region) = (
+            template.image_pipeline_id.clone(),
+            template.region_id.clone(),
+        );
+        w.pipelines.push(template);
+        let imc = id(
+            call(
+                &mut w,
+                image_cache::create,
+                &[
+                    ("RegionId", &region),
+                    ("ImageCacheName", "n"),
+                    ("Image.1", "x"),
+                ],
+            ),
+            "ImageCacheId",
+        );
+        let exec = id(
+            call(
+                &mut w,
+                ip::start,
+                &[("RegionId", &region), ("ImagePipelineId", &tpl)],
+            ),
+            "ExecutionId",
+        );
+        // The seeded template is shown as such and not counted.
+        assert_eq!(w.objects.count_unseeded(), 2);
+        let state = w.objects.state();
+        assert_eq!(state["image_pipelines"][0]["seeded"], true);
+        assert!(state["image_caches"][0].get("seeded").is_none());
+        assert_eq!(state["executions"][0]["execution_id"], exec.as_str());
+        assert_eq!(state.len(), KINDS.len());
+        // The sweep advances every kind (instant timings: the next look sees the end).
+        w.sweep();
+        assert_eq!(w.image_caches[0].status, image_cache::Status::Ready);
+        assert!(w.executions[0].status.is_terminal());
+        // Patch finds any kind; a bad field is refused.
+        let patch = |f: Value| f.as_object().unwrap().clone();
+        let renamed = patch(json!({"Name": "renamed"}));
+        assert_eq!(w.objects.patch(&tpl, &renamed, 0), Some(Ok(())));
+        assert_eq!(w.pipelines[0].name, "renamed");
+        assert!(matches!(
+            w.objects.patch(&imc, &patch(json!({"Nope": 1})), 0),
+            Some(Err(_))
+        ));
+        assert_eq!(w.objects.patch("ip-none", &renamed, 0), None);
+        // Tags: found through the registry by version and ResourceType.
+        let tagged = w
+            .objects
+            .tagged(crate::routes::ECI_VERSION, "ImageCache", &region);
+        assert_eq!(tagged.map(|t| t.len()), Some(1));
+        assert!(w
+            .objects
+            .tagged(crate::routes::ECS_VERSION, "ImageCache", &region)
+            .is_none());
+        // Deleting the template takes its execution along; reset forgets the rest.
+        assert!(w.objects.delete(&tpl));
+        assert!(w.executions.is_empty() && w.pipelines.is_empty());
+        assert!(!w.objects.delete(&tpl));
+        w.objects.reset();
+        assert!(w.image_caches.is_empty());
+        assert_eq!(
+            resource_types(crate::routes::ECI_VERSION),
+            ["ImageCache", "DataCache"]
+        );
+    }
 
     #[test]
     fn every_kind_has_its_own_state_key_and_actions() {

@@ -271,6 +271,27 @@ pub fn check_client_token(token: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Call handler `f` with `pairs` as parameters at the clock's time, after a
+/// sweep, as the server does (for unit tests).
+#[cfg(test)]
+pub(crate) fn test_call(
+    w: &mut World,
+    f: crate::routes::Handler,
+    pairs: &[(&str, &str)],
+) -> ApiResult<Body> {
+    let params = Params::from_pairs(pairs.iter().copied()).expect("valid parameters");
+    w.sweep();
+    let now = w.clock.now();
+    f(
+        w,
+        &Call {
+            params: &params,
+            access_key_id: "ak",
+            now,
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -729,6 +729,7 @@ mod tests {
     use super::*;
     use crate::clock::Clock;
     use crate::config::{Config, OutcomeRule, Timings};
+    use crate::world::test_call as call;
     use crate::world::Settings;
     use std::time::Duration;
 
@@ -738,24 +739,6 @@ mod tests {
         World::new(
             Settings::from_config(&c),
             Clock::manual_at(1_717_243_200_000),
-        )
-    }
-
-    fn call(
-        w: &mut World,
-        f: fn(&mut World, &Call<'_>) -> ApiResult<Body>,
-        pairs: &[(&str, &str)],
-    ) -> ApiResult<Body> {
-        let params = Params::from_pairs(pairs.iter().copied()).unwrap();
-        w.sweep();
-        let now = w.clock.now();
-        f(
-            w,
-            &Call {
-                params: &params,
-                access_key_id: "ak",
-                now,
-            },
         )
     }
 

@@ -39,26 +39,8 @@ mod tests {
     use crate::clock::Clock;
     use crate::config::Config;
     use crate::eci::image_cache;
-    use crate::params::Params;
+    use crate::world::test_call as call;
     use crate::world::Settings;
-
-    fn call(
-        w: &mut World,
-        f: fn(&mut World, &Call<'_>) -> ApiResult<Body>,
-        pairs: &[(&str, &str)],
-    ) -> ApiResult<Body> {
-        let params = Params::from_pairs(pairs.iter().copied()).unwrap();
-        w.sweep();
-        let now = w.clock.now();
-        f(
-            w,
-            &Call {
-                params: &params,
-                access_key_id: "ak",
-                now,
-            },
-        )
-    }
 
     #[test]
     fn tag_untag_list_round_trip() {

@@ -977,6 +977,7 @@ mod tests {
     use super::*;
     use crate::clock::Clock;
     use crate::config::Config;
+    use crate::world::test_call as call;
     use crate::world::Settings;
     use std::time::Duration;
 
@@ -995,24 +996,6 @@ mod tests {
         let id = t.image_pipeline_id.clone();
         w.pipelines.push(t);
         id
-    }
-
-    fn call(
-        w: &mut World,
-        f: fn(&mut World, &Call<'_>) -> ApiResult<Body>,
-        pairs: &[(&str, &str)],
-    ) -> ApiResult<Body> {
-        let params = Params::from_pairs(pairs.iter().copied()).unwrap();
-        w.sweep();
-        let now = w.clock.now();
-        f(
-            w,
-            &Call {
-                params: &params,
-                access_key_id: "ak",
-                now,
-            },
-        )
     }
 
     fn start_exec(w: &mut World, ip: &str) -> String {

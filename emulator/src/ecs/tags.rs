@@ -38,26 +38,9 @@ mod tests {
     use crate::clock::Clock;
     use crate::config::Config;
     use crate::ecs::image_pipeline::create_pipeline;
-    use crate::params::Params;
+    use crate::world::test_call as call;
     use crate::world::Settings;
     use serde_json::json;
-
-    fn call(
-        w: &mut World,
-        f: fn(&mut World, &Call<'_>) -> ApiResult<Body>,
-        pairs: &[(&str, &str)],
-    ) -> ApiResult<Body> {
-        let params = Params::from_pairs(pairs.iter().copied()).unwrap();
-        let now = w.clock.now();
-        f(
-            w,
-            &Call {
-                params: &params,
-                access_key_id: "ak",
-                now,
-            },
-        )
-    }
 
     #[test]
     fn image_templates_are_tagged_untagged_and_listed() {
