@@ -34,6 +34,8 @@
 //!   zip, wrong key) and from a filesystem mirror, then applies with it.
 //! - `sweep`: `tf-acc-sweep` removes only the objects tests left behind (by name
 //!   prefix or tag), through an emulator reached by URL, and waits for them to go.
+//! - `destroy_check`: the destroy check sees a leftover of any emulator kind, and
+//!   spares seeded templates and finished builds.
 //! - `acc`: acceptance steps (plan, apply, empty re-plans, import verify, destroy)
 //!   against a per-test emulator.
 //! - `util`: temporary Terraform workspaces wired to the built provider.
@@ -45,6 +47,7 @@ mod coalesced_refresh;
 mod credentials;
 mod data_cache;
 mod data_sources;
+mod destroy_check;
 mod examples;
 mod field_conditions;
 mod image_cache;

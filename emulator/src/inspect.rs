@@ -3,7 +3,7 @@
 //!
 //! | Method + path | Effect |
 //! |---|---|
-//! | `GET /_emulator/state` | every stored object with every field, and the temporary credentials issued (without secrets) |
+//! | `GET /_emulator/state` | every stored object with every field, one list per kind (its `Kind::STATE_KEY`; seeded objects carry `"seeded": true`), and the temporary credentials issued (without secrets) under `sessions` |
 //! | `GET /_emulator/calls` | `{received, faulted, succeeded}` per action |
 //! | `GET /_emulator/requests` | recent requests, secrets masked |
 //! | `POST /_emulator/reset` | forget objects, counters, log, tokens, nonces |
@@ -55,14 +55,10 @@ pub fn state_json(inner: &mut Inner) -> Value {
     let w = &inner.world;
     let mut sessions: Vec<&crate::sts::Session> = w.identity.sessions.values().collect();
     sessions.sort_by_key(|s| (s.issued_at, s.access_key_id.clone()));
-    json!({
-        "image_caches": w.image_caches,
-        "data_caches": w.data_caches,
-        "image_pipelines": w.pipelines,
-        "executions": w.executions,
-        // Temporary credentials, without their secret and token.
-        "sessions": sessions,
-    })
+    let mut doc = w.objects.state();
+    // Temporary credentials, without their secret and token.
+    doc.insert("sessions".into(), json!(sessions));
+    Value::Object(doc)
 }
 
 /// Create a template from a seed; returns its id.

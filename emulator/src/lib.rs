@@ -50,6 +50,10 @@
 //! - data caches: `Creating → Loading → Available | Failed`, `Updating → Available | UpdateFailed`;
 //! - executions: `PREPARING → [REPAIRING] → BUILDING → [TESTING] → DISTRIBUTING → RELEASING → …`.
 //!
+//! A kind joins the emulator in one place: its module implements
+//! [`kind::Kind`] (actions, state key, tags, clock, drift, reset) and takes
+//! one line in the registry at the end of [`kind`].
+//!
 //! # Steering it
 //!
 //! Faults (throttling, 500, 503, dropped connections; before or after the
@@ -66,10 +70,11 @@
 //! | [`signature`] | pure v1/v3 computations (test vectors V0–V8: `docs/development/api-reference.md`) |
 //! | [`params`] | `Name.N…` / `#len#key` → structured parameters |
 //! | [`error`], [`response`] | Alibaba-shaped errors and JSON/XML rendering |
-//! | [`routes`] | `(Action, Version)` → handler table |
+//! | [`routes`] | `(Action, Version)` → handler lookup; actions of no single kind |
+//! | [`kind`] | the `Kind` trait and the one table registering every kind |
 //! | [`eci`], [`ecs`] | one state machine + handlers per resource kind |
-//! | [`tags`] | tag rules shared by all kinds |
-//! | [`world`] | stored objects, ClientToken records, pagination |
+//! | [`tags`], [`tag_api`] | tag rules shared by all kinds; the tag APIs written once |
+//! | [`world`] | settings, the objects of every kind, ClientToken records, pagination |
 //! | [`faults`], [`clock`] | fault injection, injectable clock |
 //! | [`sts`] | STS `AssumeRole` / `AssumeRoleWithOIDC`, temporary credentials and their expiry |
 //! | [`metadata`] | ECS instance metadata (IMDSv2/v1 RAM role credentials), credentials URI |
@@ -86,6 +91,7 @@ pub mod ecs;
 pub mod error;
 pub mod faults;
 pub mod inspect;
+pub mod kind;
 pub mod metadata;
 pub mod params;
 pub mod response;
@@ -94,6 +100,7 @@ pub mod rpc;
 pub mod server;
 pub mod signature;
 pub mod sts;
+pub mod tag_api;
 pub mod tags;
 pub mod world;
 
@@ -195,7 +202,8 @@ impl Handle {
         inspect::state_json(&mut self.shared.lock())
     }
 
-    /// Image caches + data caches + executions currently stored.
+    /// Objects of every kind currently stored that were created through the
+    /// cloud API (templates seeded through the emulator are not counted).
     pub fn object_count(&self) -> usize {
         let mut inner = self.shared.lock();
         inner.world.sweep();

@@ -1,9 +1,11 @@
-//! The routing table: `(Action, Version)` → handler. One line per action.
+//! The routing table: `(Action, Version)` → handler. Each kind declares its
+//! own actions ([`Kind::ROUTES`](crate::kind::Kind::ROUTES)); this file holds
+//! the actions that belong to no single kind (the products' tag APIs, STS).
 
-use crate::eci::{data_cache as dc, image_cache as ic, tags as eci_tags};
-use crate::ecs::image_pipeline as ip;
+use crate::eci::tags as eci_tags;
 use crate::ecs::tags as ecs_tags;
 use crate::error::ApiResult;
+use crate::kind::KINDS;
 use crate::sts::{self, STS_VERSION};
 use crate::world::{Body, Call, World};
 
@@ -16,6 +18,7 @@ pub const ECS_VERSION: &str = "2014-05-26";
 pub type Handler = fn(&mut World, &Call<'_>) -> ApiResult<Body>;
 
 /// One API action.
+#[derive(Debug)]
 pub struct Route {
     /// `Action`.
     pub action: &'static str,
@@ -27,7 +30,8 @@ pub struct Route {
     pub handler: Handler,
 }
 
-const fn r(
+/// A table entry.
+pub const fn r(
     action: &'static str,
     version: &'static str,
     client_token: bool,
@@ -41,16 +45,8 @@ const fn r(
     }
 }
 
-/// Every action the emulator serves.
-pub static ROUTES: &[Route] = &[
-    r("CreateImageCache", ECI_VERSION, true, ic::create),
-    r("DescribeImageCaches", ECI_VERSION, false, ic::describe),
-    r("UpdateImageCache", ECI_VERSION, true, ic::update),
-    r("DeleteImageCache", ECI_VERSION, true, ic::delete),
-    r("CreateDataCache", ECI_VERSION, true, dc::create),
-    r("DescribeDataCaches", ECI_VERSION, false, dc::describe),
-    r("UpdateDataCache", ECI_VERSION, true, dc::update),
-    r("DeleteDataCache", ECI_VERSION, true, dc::delete),
+/// The actions that belong to no single kind.
+pub static SHARED_ROUTES: &[Route] = &[
     r("TagResources", ECI_VERSION, false, eci_tags::tag_resources),
     r(
         "UntagResources",
@@ -63,37 +59,6 @@ pub static ROUTES: &[Route] = &[
         ECI_VERSION,
         false,
         eci_tags::list_tag_resources,
-    ),
-    r("StartImagePipelineExecution", ECS_VERSION, true, ip::start),
-    r(
-        "DescribeImagePipelineExecutions",
-        ECS_VERSION,
-        false,
-        ip::describe_executions,
-    ),
-    r(
-        "CancelImagePipelineExecution",
-        ECS_VERSION,
-        false,
-        ip::cancel,
-    ),
-    r(
-        "CreateImagePipeline",
-        ECS_VERSION,
-        true,
-        ip::create_pipeline,
-    ),
-    r(
-        "DescribeImagePipelines",
-        ECS_VERSION,
-        false,
-        ip::describe_pipelines,
-    ),
-    r(
-        "DeleteImagePipeline",
-        ECS_VERSION,
-        false,
-        ip::delete_pipeline,
     ),
     r("AssumeRole", STS_VERSION, false, sts::assume_role),
     r(
@@ -117,11 +82,17 @@ pub static ROUTES: &[Route] = &[
     ),
 ];
 
+/// Every action the emulator serves: the kinds' then the shared ones.
+pub fn all() -> impl Iterator<Item = &'static Route> {
+    KINDS
+        .iter()
+        .flat_map(|k| k.routes.iter())
+        .chain(SHARED_ROUTES)
+}
+
 /// Look an action up.
 pub fn find(action: &str, version: &str) -> Option<&'static Route> {
-    ROUTES
-        .iter()
-        .find(|r| r.action == action && r.version == version)
+    all().find(|r| r.action == action && r.version == version)
 }
 
 /// Product code for a version (`Eci`, `Ecs`), used in `Recommend` and `HostId`.
@@ -130,5 +101,30 @@ pub fn product(version: &str) -> &'static str {
         ECS_VERSION => "Ecs",
         STS_VERSION => "Sts",
         _ => "Eci",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_is_routed_once() {
+        let mut seen: Vec<_> = all().map(|r| (r.action, r.version)).collect();
+        let n = seen.len();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), n, "an action is declared twice");
+        for (action, version) in [
+            ("CreateImageCache", ECI_VERSION),
+            ("DeleteDataCache", ECI_VERSION),
+            ("StartImagePipelineExecution", ECS_VERSION),
+            ("DeleteImagePipeline", ECS_VERSION),
+            ("TagResources", ECS_VERSION),
+            ("AssumeRole", STS_VERSION),
+        ] {
+            assert!(find(action, version).is_some(), "{action} {version}");
+        }
+        assert!(find("CreateImageCache", ECS_VERSION).is_none());
     }
 }

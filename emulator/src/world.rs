@@ -7,6 +7,7 @@
 //! runs at the start of every API call and every inspection.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::{Deref, DerefMut};
 
 use base64::Engine as _;
 use rand::Rng;
@@ -14,10 +15,8 @@ use serde_json::{Map, Value};
 
 use crate::clock::{ms, Clock, Millis};
 use crate::config::{Config, OutcomeRule, Timings};
-use crate::eci::data_cache::DataCache;
-use crate::eci::image_cache::ImageCache;
-use crate::ecs::image_pipeline::{Execution, ImagePipeline};
 use crate::error::{ApiResult, EmuError};
+use crate::kind::Objects;
 use crate::params::Params;
 
 /// Behaviour knobs the handlers read.
@@ -67,24 +66,36 @@ pub struct Call<'a> {
 type TokenKey = (String, String, String);
 
 /// Every stored object plus the settings.
+///
+/// The objects live in [`Objects`], one list per kind registered in
+/// [`crate::kind`]; `World` dereferences to them, so handlers and tests write
+/// `w.image_caches` (use `w.objects.image_caches` where another field of the
+/// world is borrowed at the same time).
 #[derive(Debug)]
 pub struct World {
     /// Behaviour knobs.
     pub settings: Settings,
     /// Resource clock.
     pub clock: Clock,
-    /// ECI image caches in creation order.
-    pub image_caches: Vec<ImageCache>,
-    /// ECI data caches in creation order.
-    pub data_caches: Vec<DataCache>,
-    /// ECS image templates in creation order.
-    pub pipelines: Vec<ImagePipeline>,
-    /// ECS executions in creation order.
-    pub executions: Vec<Execution>,
+    /// Every object of every kind.
+    pub objects: Objects,
     seq: u64,
     tokens: HashMap<TokenKey, (BTreeMap<String, String>, Body)>,
     /// Roles, OIDC settings, temporary credentials (kept across `clear`).
     pub identity: crate::sts::Identity,
+}
+
+impl Deref for World {
+    type Target = Objects;
+    fn deref(&self) -> &Objects {
+        &self.objects
+    }
+}
+
+impl DerefMut for World {
+    fn deref_mut(&mut self) -> &mut Objects {
+        &mut self.objects
+    }
 }
 
 impl World {
@@ -93,22 +104,17 @@ impl World {
         World {
             settings,
             clock,
-            image_caches: Vec::new(),
-            data_caches: Vec::new(),
-            pipelines: Vec::new(),
-            executions: Vec::new(),
+            objects: Objects::default(),
             seq: 0,
             tokens: HashMap::new(),
             identity: Default::default(),
         }
     }
 
-    /// Forget every object and token (settings stay).
+    /// Reset every kind (see [`Kind::reset`](crate::kind::Kind::reset)) and
+    /// forget every token (settings stay).
     pub fn clear(&mut self) {
-        self.image_caches.clear();
-        self.data_caches.clear();
-        self.pipelines.clear();
-        self.executions.clear();
+        self.objects.reset();
         self.tokens.clear();
     }
 
@@ -121,42 +127,18 @@ impl World {
     /// Advance every state machine to now and drop expired objects.
     pub fn sweep(&mut self) {
         let now = self.clock.now();
-        let s = &self.settings;
-        for c in &mut self.image_caches {
-            c.advance(now, &s.timings);
-        }
-        self.image_caches
-            .retain(|c| !c.gone(now, s.failed_image_cache_retention));
-        for c in &mut self.data_caches {
-            c.advance(now, &s.timings);
-        }
-        self.data_caches.retain(|c| !c.gone(now));
-        for e in &mut self.executions {
-            e.advance(now, &s.timings);
-        }
+        self.objects.sweep(now, &self.settings);
     }
 
-    /// Number of caches, data caches and executions.
+    /// Number of objects created through the cloud API, every kind together
+    /// (objects seeded through the emulator's own API are not counted).
     pub fn object_count(&self) -> usize {
-        self.image_caches.len() + self.data_caches.len() + self.executions.len()
+        self.objects.count_unseeded()
     }
 
-    /// Remove any object by id; executions go with their template.
+    /// Remove any object by id, with the objects it owns (a template's executions).
     pub fn delete_object(&mut self, id: &str) -> bool {
-        let before = self.image_caches.len()
-            + self.data_caches.len()
-            + self.pipelines.len()
-            + self.executions.len();
-        self.image_caches.retain(|c| c.image_cache_id != id);
-        self.data_caches.retain(|c| c.data_cache_id != id);
-        self.pipelines.retain(|p| p.image_pipeline_id != id);
-        self.executions
-            .retain(|e| e.execution_id != id && e.image_pipeline_id != id);
-        let after = self.image_caches.len()
-            + self.data_caches.len()
-            + self.pipelines.len()
-            + self.executions.len();
-        after != before
+        self.objects.delete(id)
     }
 
     /// Overwrite Describe-named fields of any object. `Ok(false)` if no such id.
@@ -165,39 +147,10 @@ impl World {
             .as_object()
             .ok_or_else(|| "the patch must be a JSON object".to_string())?;
         let now = self.clock.now();
-        if let Some(c) = self
-            .image_caches
-            .iter_mut()
-            .find(|c| c.image_cache_id == id)
-        {
-            for (k, v) in obj {
-                c.patch(k, v, now)?;
-            }
-            return Ok(true);
+        match self.objects.patch(id, obj, now) {
+            None => Ok(false),
+            Some(r) => r.map(|()| true),
         }
-        if let Some(c) = self.data_caches.iter_mut().find(|c| c.data_cache_id == id) {
-            for (k, v) in obj {
-                c.patch(k, v, now)?;
-            }
-            return Ok(true);
-        }
-        if let Some(e) = self.executions.iter_mut().find(|e| e.execution_id == id) {
-            for (k, v) in obj {
-                e.patch(k, v, now)?;
-            }
-            return Ok(true);
-        }
-        if let Some(p) = self
-            .pipelines
-            .iter_mut()
-            .find(|p| p.image_pipeline_id == id)
-        {
-            for (k, v) in obj {
-                p.patch(k, v)?;
-            }
-            return Ok(true);
-        }
-        Ok(false)
     }
 
     /// ClientToken lookup: the stored answer for the same parameters, a
@@ -316,6 +269,27 @@ pub fn check_client_token(token: &str) -> ApiResult<()> {
         ));
     }
     Ok(())
+}
+
+/// Call handler `f` with `pairs` as parameters at the clock's time, after a
+/// sweep, as the server does (for unit tests).
+#[cfg(test)]
+pub(crate) fn test_call(
+    w: &mut World,
+    f: crate::routes::Handler,
+    pairs: &[(&str, &str)],
+) -> ApiResult<Body> {
+    let params = Params::from_pairs(pairs.iter().copied()).expect("valid parameters");
+    w.sweep();
+    let now = w.clock.now();
+    f(
+        w,
+        &Call {
+            params: &params,
+            access_key_id: "ak",
+            now,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -356,9 +356,10 @@ impl Acc {
         }
     }
 
-    /// `terraform destroy`, then the emulator must hold no cache at all and no
-    /// running build (a finished build cannot be deleted: destroy forgets it); in
-    /// real-cloud mode: no cache of this state may be returned any more.
+    /// `terraform destroy`, then the emulator must hold no object of any kind
+    /// but those the test seeded through the emulator and finished builds (a
+    /// finished build cannot be deleted: destroy forgets it); in real-cloud
+    /// mode: no cache of this state may be returned any more.
     pub fn destroy(&self) {
         if let Some(real) = &self.real {
             let state = self.ws.terraform_json(&["show", "-json"]);
@@ -403,28 +404,32 @@ impl Acc {
         }
         self.ws
             .terraform(&["destroy", "-input=false", "-auto-approve"]);
-        let state = self.emu.state();
-        for kind in ["image_caches", "data_caches"] {
-            let left = state[kind].as_array().map_or(0, Vec::len);
-            assert_eq!(
-                left, 0,
-                "{kind} left in the emulator after destroy: {}",
-                state[kind]
-            );
+        /// Whether `obj` (of the emulator kind listed under `state_key`) may outlive
+        /// `terraform destroy`: objects the test seeded through the emulator's own API
+        /// (templates), and finished builds (the API cannot delete a build; only its
+        /// template's deletion takes it along).
+        fn left_after_destroy(state_key: &str, obj: &Json) -> bool {
+            const FINISHED: &[&str] = &[
+                "SUCCESS",
+                "PARTITION_SUCCESS",
+                "FAILED",
+                "TEST_FAILED",
+                "CANCELLED",
+            ];
+            obj["seeded"] == true
+                || (state_key == "executions"
+                    && FINISHED.contains(&obj["status"].as_str().unwrap_or_default()))
         }
-        const FINISHED: &[&str] = &[
-            "SUCCESS",
-            "PARTITION_SUCCESS",
-            "FAILED",
-            "TEST_FAILED",
-            "CANCELLED",
-        ];
-        for exec in state["executions"].as_array().into_iter().flatten() {
-            let status = exec["status"].as_str().unwrap_or_default();
-            assert!(
-                FINISHED.contains(&status),
-                "a build still runs after destroy: {exec}"
-            );
+        // Every kind the emulator registers, so a new kind is checked too.
+        let state = self.emu.state();
+        for kind in aliyun_emulator::kind::KINDS {
+            for obj in state[kind.state_key].as_array().into_iter().flatten() {
+                assert!(
+                    left_after_destroy(kind.state_key, obj),
+                    "{} left in the emulator after destroy: {obj}",
+                    kind.state_key
+                );
+            }
         }
     }
 

@@ -19,9 +19,11 @@ use super::{days_ms, progress, Event};
 use crate::clock::{format_utc, ms, parse_utc, ser_opt_utc, ser_utc, Millis};
 use crate::config::{find_rule, Outcome, RuleKind, RuleOn, Timings};
 use crate::error::{ApiResult, EmuError};
+use crate::kind::{stored_fields, Kind, Tagging};
 use crate::params::Params;
+use crate::routes::{r, Route, ECI_VERSION};
 use crate::tags::{self, Product, Tag};
-use crate::world::{new_id, paginate, Body, Call, World, ALNUM};
+use crate::world::{new_id, paginate, Body, Call, Settings, World, ALNUM};
 
 /// Data cache statuses (see docs/development/api-reference.md, «Data cache»).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -697,11 +699,37 @@ pub fn describe(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
     Ok(body)
 }
 
+impl Kind for DataCache {
+    const STATE_KEY: &'static str = "data_caches";
+    const ROUTES: &'static [Route] = &[
+        r("CreateDataCache", ECI_VERSION, true, create),
+        r("DescribeDataCaches", ECI_VERSION, false, describe),
+        r("UpdateDataCache", ECI_VERSION, true, update),
+        r("DeleteDataCache", ECI_VERSION, true, delete),
+    ];
+    const TAGGING: Option<Tagging> = Some(Tagging {
+        version: ECI_VERSION,
+        resource_type: "DataCache",
+    });
+
+    stored_fields!(data_cache_id);
+    fn advance(&mut self, now: Millis, s: &Settings) {
+        self.advance(now, &s.timings);
+    }
+    fn gone(&self, now: Millis, _: &Settings) -> bool {
+        self.gone(now)
+    }
+    fn patch(&mut self, field: &str, v: &Value, now: Millis) -> Result<(), String> {
+        self.patch(field, v, now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::clock::Clock;
     use crate::config::{Config, OutcomeRule, Timings};
+    use crate::world::test_call as call;
     use crate::world::Settings;
     use std::time::Duration;
 
@@ -711,24 +739,6 @@ mod tests {
         World::new(
             Settings::from_config(&c),
             Clock::manual_at(1_717_243_200_000),
-        )
-    }
-
-    fn call(
-        w: &mut World,
-        f: fn(&mut World, &Call<'_>) -> ApiResult<Body>,
-        pairs: &[(&str, &str)],
-    ) -> ApiResult<Body> {
-        let params = Params::from_pairs(pairs.iter().copied()).unwrap();
-        w.sweep();
-        let now = w.clock.now();
-        f(
-            w,
-            &Call {
-                params: &params,
-                access_key_id: "ak",
-                now,
-            },
         )
     }
 

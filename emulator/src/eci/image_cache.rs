@@ -16,9 +16,11 @@ use super::{days_ms, progress, Event};
 use crate::clock::{format_utc, ms, parse_utc, ser_opt_utc, ser_utc, Millis};
 use crate::config::{find_rule, Outcome, RuleKind, RuleOn, Timings};
 use crate::error::{ApiResult, EmuError};
+use crate::kind::{stored_fields, Kind, Tagging};
 use crate::params::{Node, Params};
+use crate::routes::{r, Route, ECI_VERSION};
 use crate::tags::{self, Product, Tag};
-use crate::world::{new_id, paginate, Body, Call, World, ALNUM};
+use crate::world::{new_id, paginate, Body, Call, Settings, World, ALNUM};
 
 /// Image cache statuses (see docs/development/api-reference.md, «Image cache»).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -786,11 +788,37 @@ pub fn describe(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
     Ok(body)
 }
 
+impl Kind for ImageCache {
+    const STATE_KEY: &'static str = "image_caches";
+    const ROUTES: &'static [Route] = &[
+        r("CreateImageCache", ECI_VERSION, true, create),
+        r("DescribeImageCaches", ECI_VERSION, false, describe),
+        r("UpdateImageCache", ECI_VERSION, true, update),
+        r("DeleteImageCache", ECI_VERSION, true, delete),
+    ];
+    const TAGGING: Option<Tagging> = Some(Tagging {
+        version: ECI_VERSION,
+        resource_type: "ImageCache",
+    });
+
+    stored_fields!(image_cache_id);
+    fn advance(&mut self, now: Millis, s: &Settings) {
+        self.advance(now, &s.timings);
+    }
+    fn gone(&self, now: Millis, s: &Settings) -> bool {
+        self.gone(now, s.failed_image_cache_retention)
+    }
+    fn patch(&mut self, field: &str, v: &Value, now: Millis) -> Result<(), String> {
+        self.patch(field, v, now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::clock::Clock;
     use crate::config::{Config, OutcomeRule, Timings};
+    use crate::world::test_call as call;
     use crate::world::Settings;
     use std::time::Duration;
 
@@ -802,24 +830,6 @@ mod tests {
         World::new(
             Settings::from_config(&c),
             Clock::manual_at(1_717_243_200_000),
-        )
-    }
-
-    fn call(
-        w: &mut World,
-        f: fn(&mut World, &Call<'_>) -> ApiResult<Body>,
-        pairs: &[(&str, &str)],
-    ) -> ApiResult<Body> {
-        let params = Params::from_pairs(pairs.iter().copied()).unwrap();
-        w.sweep();
-        let now = w.clock.now();
-        f(
-            w,
-            &Call {
-                params: &params,
-                access_key_id: "ak",
-                now,
-            },
         )
     }
 

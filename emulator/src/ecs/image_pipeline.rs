@@ -22,9 +22,11 @@ use serde_json::{json, Map, Value};
 use crate::clock::{format_utc, ms, parse_utc, ser_opt_utc, ser_utc, Millis};
 use crate::config::{PipelineOutcome, TemplateSeed, Timings};
 use crate::error::{ApiResult, EmuError};
+use crate::kind::{stored_fields, Kind, Tagging};
 use crate::params::Params;
+use crate::routes::{r, Route, ECS_VERSION};
 use crate::tags::{self, Product, Tag};
-use crate::world::{new_id, paginate, Body, Call, World, ALNUM, HEX};
+use crate::world::{new_id, paginate, Body, Call, Settings, World, ALNUM, HEX};
 
 /// Execution statuses (see docs/development/api-reference.md, «Image pipeline execution»).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -171,6 +173,10 @@ pub struct ImagePipeline {
     pub outcome: PipelineOutcome,
     /// Final message (ErrorInfo on failure).
     pub message: String,
+    /// Seeded through the emulator's own API (`Config::templates`,
+    /// `POST /_emulator/templates`), not created through CreateImagePipeline.
+    #[serde(skip)]
+    pub seeded: bool,
 }
 
 impl ImagePipeline {
@@ -215,6 +221,7 @@ impl ImagePipeline {
             creation_time: now,
             outcome: seed.outcome,
             message: seed.message.clone(),
+            seeded: true,
         }
     }
 
@@ -733,6 +740,7 @@ pub fn create_pipeline(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
         creation_time: call.now,
         outcome: PipelineOutcome::Success,
         message: String::new(),
+        seeded: false,
     };
     w.pipelines.push(pipeline);
     let mut body = Body::new();
@@ -913,11 +921,63 @@ pub fn delete_pipeline(w: &mut World, call: &Call<'_>) -> ApiResult<Body> {
     Ok(Body::new())
 }
 
+impl Kind for ImagePipeline {
+    const STATE_KEY: &'static str = "image_pipelines";
+    const ROUTES: &'static [Route] = &[
+        r("CreateImagePipeline", ECS_VERSION, true, create_pipeline),
+        r(
+            "DescribeImagePipelines",
+            ECS_VERSION,
+            false,
+            describe_pipelines,
+        ),
+        r("DeleteImagePipeline", ECS_VERSION, false, delete_pipeline),
+    ];
+    const TAGGING: Option<Tagging> = Some(Tagging {
+        version: ECS_VERSION,
+        resource_type: "imagepipeline",
+    });
+
+    stored_fields!(image_pipeline_id);
+    fn patch(&mut self, field: &str, v: &Value, _: Millis) -> Result<(), String> {
+        self.patch(field, v)
+    }
+    fn seeded(&self) -> bool {
+        self.seeded
+    }
+}
+
+impl Kind for Execution {
+    const STATE_KEY: &'static str = "executions";
+    const ROUTES: &'static [Route] = &[
+        r("StartImagePipelineExecution", ECS_VERSION, true, start),
+        r(
+            "DescribeImagePipelineExecutions",
+            ECS_VERSION,
+            false,
+            describe_executions,
+        ),
+        r("CancelImagePipelineExecution", ECS_VERSION, false, cancel),
+    ];
+
+    stored_fields!(execution_id);
+    fn owner_id(&self) -> Option<&str> {
+        Some(&self.image_pipeline_id)
+    }
+    fn advance(&mut self, now: Millis, s: &Settings) {
+        self.advance(now, &s.timings);
+    }
+    fn patch(&mut self, field: &str, v: &Value, now: Millis) -> Result<(), String> {
+        self.patch(field, v, now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::clock::Clock;
     use crate::config::Config;
+    use crate::world::test_call as call;
     use crate::world::Settings;
     use std::time::Duration;
 
@@ -936,24 +996,6 @@ mod tests {
         let id = t.image_pipeline_id.clone();
         w.pipelines.push(t);
         id
-    }
-
-    fn call(
-        w: &mut World,
-        f: fn(&mut World, &Call<'_>) -> ApiResult<Body>,
-        pairs: &[(&str, &str)],
-    ) -> ApiResult<Body> {
-        let params = Params::from_pairs(pairs.iter().copied()).unwrap();
-        w.sweep();
-        let now = w.clock.now();
-        f(
-            w,
-            &Call {
-                params: &params,
-                access_key_id: "ak",
-                now,
-            },
-        )
     }
 
     fn start_exec(w: &mut World, ip: &str) -> String {
