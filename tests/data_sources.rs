@@ -106,10 +106,9 @@ impl Run {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .expect("clock")
-            .as_nanos();
-        let id = (nanos as u64) ^ (u64::from(std::process::id()) << 40);
+            .subsec_nanos();
         Run {
-            id: format!("{:08x}", id & 0xffff_ffff),
+            id: format!("{:08x}", nanos ^ std::process::id().rotate_left(16)),
         }
     }
 

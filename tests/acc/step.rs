@@ -249,13 +249,15 @@ impl Acc {
         (actions, unwrap_output(&out))
     }
 
-    /// Applies the step's saved plan: it must succeed and leave both re-plans
-    /// empty, or, for a step with [`Step::fails_with`], fail. Then Terraform's
+    /// Applies the step's saved plan: it must succeed, mark every object for the
+    /// sweeper (real-cloud mode) and leave both re-plans empty, or, for a step with [`Step::fails_with`], fail. Then Terraform's
     /// output must contain every text of `fails_with` and `prints`.
     fn apply_step_plan(&self, step: &Step, plan_output: String) {
         let args = ["apply", "-input=false", "-no-color", "tfplan"];
         let out = if step.fails_with.is_empty() {
             let out = self.ws.terraform(&args);
+            // In real-cloud mode, what was created is marked for the sweeper.
+            self.check_marked();
             self.expect_empty_plan(&["-refresh=false"]);
             self.expect_empty_plan(&[]);
             out
