@@ -17,8 +17,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 # Acceptance modules that support the real-cloud mode, and those that do not yet.
-ported=(image_cache:: pipeline_execution::)
-not_ported=(data_cache:: data_sources:: examples:: reliability:: secrets::)
+ported=(data_cache:: data_sources:: image_cache:: pipeline_execution::)
+not_ported=(examples:: reliability:: secrets::)
 
 emulator=0
 filters=()
@@ -67,6 +67,9 @@ if [ "$emulator" = 1 ]; then
   export ALIYUN_ACC_SECURITY_GROUP_ID=sg-realacc0001 ALIYUN_ACC_VSWITCH_ID=vsw-realacc0001
   export ALIYUN_ACC_SECURITY_GROUP_ID_2=sg-realacc0002
   export ALIYUN_ACC_ZONE_ID="${ALIBABA_CLOUD_REGION_ID}-g" ALIYUN_ACC_ZONE_ID_2="${ALIBABA_CLOUD_REGION_ID}-h"
+  export ALIYUN_ACC_RESOURCE_GROUP_ID=rg-realacc0001 ALIYUN_ACC_RESOURCE_GROUP_ID_2=rg-realacc0002
+  export ALIYUN_ACC_VSWITCH_ID_2=vsw-realacc0002 ALIYUN_ACC_EIP_ID=eip-realacc0001
+  export ALIYUN_ACC_BANDWIDTH_PACKAGE_ID=cbwp-realacc0001 ALIYUN_ACC_IP_POOL_ID=pippool-realacc0001
 fi
 export ALIYUN_ACC_REAL=1
 

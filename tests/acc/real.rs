@@ -13,6 +13,7 @@
 //! | `ALIYUN_ACC_SECURITY_GROUP_ID`, `ALIYUN_ACC_VSWITCH_ID` | network of every cache (required) |
 //! | `ALIYUN_ACC_IMAGE_TEMPLATE_ID` | an ECS image template for build tests (optional) |
 //! | `ALIYUN_ACC_SECURITY_GROUP_ID_2`, `ALIYUN_ACC_ZONE_ID`, `ALIYUN_ACC_ZONE_ID_2` | for the network and zone change tests (optional: skipped without) |
+//! | `ALIYUN_ACC_RESOURCE_GROUP_ID`, `ALIYUN_ACC_RESOURCE_GROUP_ID_2`, `ALIYUN_ACC_VSWITCH_ID_2`, `ALIYUN_ACC_EIP_ID`, `ALIYUN_ACC_BANDWIDTH_PACKAGE_ID`, `ALIYUN_ACC_IP_POOL_ID` | placeholders `rg-acc0001`, `rg-acc0002`, `vsw-acc0002`, `eip-acc0001`, `cbwp-acc0001`, `pippool-acc0001` of the data cache tests (optional: without them, those arguments are left out and the tests that change them are skipped) |
 //! | `ALIYUN_ACC_ENDPOINT` | one URL for both ECI and ECS (e.g. an emulator started apart); or `ALIYUN_ACC_ECI_ENDPOINT` / `ALIYUN_ACC_ECS_ENDPOINT` |
 //!
 //! Test configurations name placeholders (`sg-acc0001`, `vsw-acc0001`, `sg-acc0002`,
@@ -108,6 +109,13 @@ impl RealCloud {
                 ("sg-acc0002", get("ALIYUN_ACC_SECURITY_GROUP_ID_2")),
                 ("cn-hangzhou-g", get("ALIYUN_ACC_ZONE_ID")),
                 ("cn-hangzhou-h", get("ALIYUN_ACC_ZONE_ID_2")),
+                // Data caches: resource groups, a second vSwitch, EIP settings.
+                ("rg-acc0001", get("ALIYUN_ACC_RESOURCE_GROUP_ID")),
+                ("rg-acc0002", get("ALIYUN_ACC_RESOURCE_GROUP_ID_2")),
+                ("vsw-acc0002", get("ALIYUN_ACC_VSWITCH_ID_2")),
+                ("eip-acc0001", get("ALIYUN_ACC_EIP_ID")),
+                ("cbwp-acc0001", get("ALIYUN_ACC_BANDWIDTH_PACKAGE_ID")),
+                ("pippool-acc0001", get("ALIYUN_ACC_IP_POOL_ID")),
             ],
         })
     }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{action, Acc};
+use super::{action, unwrap_output, Acc, Actions};
 
 /// `config` with each `(from, to)` replaced; `from` must occur exactly once, so a
 /// test never edits nothing (a typo) or the wrong line.
@@ -38,6 +38,9 @@ pub struct Step {
     calls: Vec<(String, u64)>,
     sent: Vec<Sent>,
     checks: Vec<Check>,
+    // s14-steps-a: failing applies and Terraform's output (see the end of the file).
+    fails_with: Vec<String>,
+    prints: Vec<String>,
 }
 
 impl Step {
@@ -49,6 +52,8 @@ impl Step {
             calls: Vec::new(),
             sent: Vec::new(),
             checks: Vec::new(),
+            fails_with: Vec::new(),
+            prints: Vec::new(),
         }
     }
 
@@ -107,6 +112,25 @@ impl Step {
         self.checks.push(Box::new(f));
         self
     }
+
+    // ---- s14-steps-a: failing applies and Terraform's output ----
+
+    /// The apply of the step's plan must FAIL, and Terraform's output (plan and
+    /// apply, diagnostics unboxed as by [`unwrap_output`]) must contain `text`
+    /// (repeatable: every text must be there). The re-plans are not checked (a
+    /// failed apply leaves something to do, e.g. a tainted object); the calls, the
+    /// requests and the checks are.
+    pub fn fails_with(mut self, text: &str) -> Step {
+        self.fails_with.push(text.to_string());
+        self
+    }
+
+    /// Terraform's output for the step (plan and apply, diagnostics unboxed) must
+    /// contain `text`, e.g. a warning (repeatable).
+    pub fn prints(mut self, text: &str) -> Step {
+        self.prints.push(text.to_string());
+        self
+    }
 }
 
 fn is_write(action: &str) -> bool {
@@ -130,14 +154,12 @@ impl Acc {
             self.call_counts()
         };
         self.write_config(&step.config);
-        let planned = self.plan_actions();
+        let (planned, plan_output) = self.plan_with_output();
         for (address, want) in &step.actions {
             let got = action(&planned, address);
             assert_eq!(got, *want, "planned actions of {address}: {planned:?}");
         }
-        self.ws.terraform(&["apply", "-input=false", "tfplan"]);
-        self.expect_empty_plan(&["-refresh=false"]);
-        self.expect_empty_plan(&[]);
+        self.apply_step_plan(&step, plan_output);
         if real {
             for check in &step.checks {
                 check(self);
@@ -198,4 +220,56 @@ fn edits_must_match_exactly_once() {
     assert!(twice.is_err(), "an ambiguous edit is refused");
     let missing = std::panic::catch_unwind(|| edit("x\n", &[("z", "y")]));
     assert!(missing.is_err(), "an edit that matches nothing is refused");
+}
+
+// ---- s14-steps-a: failing applies and Terraform's output ----
+
+impl Acc {
+    /// `plan -out=tfplan` of the current files: the action of every resource
+    /// change, and Terraform's output (for [`Step::prints`]).
+    fn plan_with_output(&self) -> (Actions, String) {
+        let out = self
+            .ws
+            .terraform(&["plan", "-input=false", "-no-color", "-out=tfplan"]);
+        let plan = self.ws.terraform_json(&["show", "-json", "tfplan"]);
+        let actions = plan["resource_changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|rc| {
+                let actions = rc["change"]["actions"].as_array().into_iter().flatten();
+                (
+                    rc["address"].as_str().unwrap_or_default().to_string(),
+                    actions
+                        .map(|a| a.as_str().unwrap_or_default().to_string())
+                        .collect(),
+                )
+            })
+            .collect();
+        (actions, unwrap_output(&out))
+    }
+
+    /// Applies the step's saved plan: it must succeed, mark every object for the
+    /// sweeper (real-cloud mode) and leave both re-plans empty, or, for a step with [`Step::fails_with`], fail. Then Terraform's
+    /// output must contain every text of `fails_with` and `prints`.
+    fn apply_step_plan(&self, step: &Step, plan_output: String) {
+        let args = ["apply", "-input=false", "-no-color", "tfplan"];
+        let out = if step.fails_with.is_empty() {
+            let out = self.ws.terraform(&args);
+            // In real-cloud mode, what was created is marked for the sweeper.
+            self.check_marked();
+            self.expect_empty_plan(&["-refresh=false"]);
+            self.expect_empty_plan(&[]);
+            out
+        } else {
+            self.ws.terraform_fails(&args)
+        };
+        let output = format!("{plan_output} {}", unwrap_output(&out));
+        for text in step.fails_with.iter().chain(&step.prints) {
+            assert!(
+                output.contains(text.as_str()),
+                "Terraform's output does not say {text:?}: {output}"
+            );
+        }
+    }
 }
