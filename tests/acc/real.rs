@@ -210,7 +210,11 @@ pub fn check_marked(root_module: &serde_json::Value) -> Result<(), String> {
         .cloned()
         .unwrap_or_default();
     for r in resources {
-        if r["mode"] != "managed" {
+        // Only the provider's resources create cloud objects (`terraform_data` does not).
+        let foreign = r["type"]
+            .as_str()
+            .is_some_and(|t| !t.starts_with("aliyun_"));
+        if r["mode"] != "managed" || foreign {
             continue;
         }
         let address = r["address"].as_str().unwrap_or_default();

@@ -38,6 +38,8 @@ pub struct Step {
     calls: Vec<(String, u64)>,
     sent: Vec<Sent>,
     checks: Vec<Check>,
+    // s14-steps-c: what the step runs and expects beyond "plan, apply, empty re-plans".
+    run: RunSpec,
 }
 
 impl Step {
@@ -49,6 +51,7 @@ impl Step {
             calls: Vec::new(),
             sent: Vec::new(),
             checks: Vec::new(),
+            run: RunSpec::default(),
         }
     }
 
@@ -129,15 +132,7 @@ impl Acc {
         } else {
             self.call_counts()
         };
-        self.write_config(&step.config);
-        let planned = self.plan_actions();
-        for (address, want) in &step.actions {
-            let got = action(&planned, address);
-            assert_eq!(got, *want, "planned actions of {address}: {planned:?}");
-        }
-        self.ws.terraform(&["apply", "-input=false", "tfplan"]);
-        self.expect_empty_plan(&["-refresh=false"]);
-        self.expect_empty_plan(&[]);
+        self.run_commands(&step);
         if real {
             for check in &step.checks {
                 check(self);
@@ -198,4 +193,305 @@ fn edits_must_match_exactly_once() {
     assert!(twice.is_err(), "an ambiguous edit is refused");
     let missing = std::panic::catch_unwind(|| edit("x\n", &[("z", "y")]));
     assert!(missing.is_err(), "an edit that matches nothing is refused");
+}
+
+// ---------------------------------------------------------------- s14-steps-c
+// Steps beyond "plan, apply, both re-plans empty": a configuration bringing its
+// own provider block, extra plan arguments, a plan-only step, a step that must
+// fail with a diagnostic, what Terraform prints, checks on the saved plan, and
+// something run while the apply runs (an outage starting once a create is sent).
+
+use aliyun_emulator::Handle;
+use serde_json::Value as Json;
+
+use super::Actions;
+
+/// A check on the saved plan (`terraform show -json tfplan`).
+type PlanCheck = Box<dyn Fn(&Json)>;
+/// A check on what Terraform printed.
+type OutputCheck = Box<dyn Fn(&str)>;
+/// Run on a thread while the apply runs.
+type DuringApply = Box<dyn Fn(&Handle) + Send + Sync>;
+
+/// What a [`Step`] runs and expects beyond its configuration, actions, calls and checks.
+#[derive(Default)]
+struct RunSpec {
+    own_provider: bool,
+    plan_args: Vec<String>,
+    /// Plan only: nothing is applied.
+    plan_only: bool,
+    /// The step must fail (at plan, or at apply unless plan-only), and what
+    /// Terraform printed contains each of these.
+    fails: Option<Vec<String>>,
+    prints: Vec<String>,
+    plan_checks: Vec<PlanCheck>,
+    output_checks: Vec<OutputCheck>,
+    during_apply: Option<DuringApply>,
+}
+
+impl Step {
+    /// The configuration brings its own `provider "aliyun"` block(s): the harness
+    /// writes none above it (placeholders are still substituted in real-cloud mode).
+    pub fn own_provider(mut self) -> Step {
+        self.run.own_provider = true;
+        self
+    }
+
+    /// Extra arguments of the step's plan (`-refresh=false`, `-refresh-only`...);
+    /// the apply applies that plan.
+    pub fn plan_args(mut self, args: &[&str]) -> Step {
+        self.run
+            .plan_args
+            .extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// The step only plans: actions, plan checks, output and calls are checked,
+    /// nothing is applied.
+    pub fn plan_only(mut self) -> Step {
+        self.run.plan_only = true;
+        self
+    }
+
+    /// The step must fail (its plan, when it is [`Step::plan_only`]; else its plan
+    /// or its apply), and what Terraform printed (one line, see [`unwrap_text`])
+    /// contains `needle` (call again for more). No re-plan follows a failure; when
+    /// the plan fails, the step may name no planned actions nor plan checks.
+    pub fn fails_with(mut self, needle: &str) -> Step {
+        self.run
+            .fails
+            .get_or_insert_with(Vec::new)
+            .push(needle.to_string());
+        self
+    }
+
+    /// What Terraform printed during the step (plan, apply, re-plans; unwrapped as
+    /// for [`Step::fails_with`]) contains `needle`: a warning, a summary line.
+    pub fn prints(mut self, needle: &str) -> Step {
+        self.run.prints.push(needle.to_string());
+        self
+    }
+
+    /// A check on the step's saved plan, as `terraform show -json tfplan` prints it.
+    pub fn plan_check(mut self, f: impl Fn(&Json) + 'static) -> Step {
+        self.run.plan_checks.push(Box::new(f));
+        self
+    }
+
+    /// A check on everything Terraform printed during the step (stdout and stderr
+    /// of every command, as printed: [`unwrap_text`] makes it one line).
+    pub fn output_check(mut self, f: impl Fn(&str) + 'static) -> Step {
+        self.run.output_checks.push(Box::new(f));
+        self
+    }
+
+    /// Runs `f` on a thread while the apply runs (e.g. an outage once the create
+    /// was sent); the step waits for it to end before the re-plans. Emulator-only.
+    pub fn during_apply(mut self, f: impl Fn(&Handle) + Send + Sync + 'static) -> Step {
+        self.run.during_apply = Some(Box::new(f));
+        self
+    }
+}
+
+/// Terraform's output as one line of text, as [`super::unwrap_output`] makes it:
+/// diagnostics are boxed (`│`) and wrapped at 78 columns, so a message is only
+/// found whole once the box is removed and the lines are joined.
+pub fn unwrap_text(text: &str) -> String {
+    text.lines()
+        .map(|l| l.trim().trim_start_matches(['│', '╷', '╵']).trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The actions of every resource change of a `show -json` plan.
+fn actions_of(plan: &Json) -> Actions {
+    let changes = plan["resource_changes"].as_array().into_iter().flatten();
+    changes
+        .map(|rc| {
+            let actions = rc["change"]["actions"].as_array().into_iter().flatten();
+            (
+                rc["address"].as_str().unwrap_or_default().to_string(),
+                actions
+                    .map(|a| a.as_str().unwrap_or_default().to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+impl Acc {
+    /// The Terraform commands of `step`: write its configuration, plan, apply (or
+    /// not), re-plan; checks the actions, the plan, the outcome and the output.
+    fn run_commands(&self, step: &Step) {
+        let spec = &step.run;
+        let config = self.substitute(&step.config);
+        if spec.own_provider {
+            self.write_config_without_provider(&config);
+        } else {
+            self.write_config_without_provider(&format!("{}\n{config}", self.provider_block()));
+        }
+        // A step that applies must not create an object the sweeper cannot find
+        // (real-cloud mode); a plan-only step creates nothing.
+        if !spec.plan_only {
+            self.check_plan_marked();
+        }
+        let mut printed = String::new();
+        let mut unwrapped = Vec::new();
+        let mut record = |out: &std::process::Output| {
+            let text = format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            unwrapped.push(unwrap_text(&text));
+            printed += &text;
+            printed += "\n";
+        };
+        let failing = spec.fails.is_some();
+        let mut args = vec!["plan", "-input=false", "-no-color", "-out=tfplan"];
+        args.extend(spec.plan_args.iter().map(String::as_str));
+        let out = self.ws.terraform_unchecked(&args);
+        record(&out);
+        if !out.status.success() {
+            let report = self.ws.report("the step's plan failed", &args, &out);
+            assert!(failing, "{report}{}", self.emulator_report());
+            assert!(
+                step.actions.is_empty() && spec.plan_checks.is_empty(),
+                "the step expects a plan (actions or plan checks): {report}"
+            );
+        } else {
+            let plan = self.ws.terraform_json(&["show", "-json", "tfplan"]);
+            let planned = actions_of(&plan);
+            for (address, want) in &step.actions {
+                let got = action(&planned, address);
+                assert_eq!(got, *want, "planned actions of {address}: {planned:?}");
+            }
+            for check in &spec.plan_checks {
+                check(&plan);
+            }
+            assert!(
+                !(failing && spec.plan_only),
+                "{}",
+                self.ws
+                    .report("the step's plan should have failed", &args, &out)
+            );
+            if !spec.plan_only {
+                let out = self.apply_saved_plan(spec.during_apply.as_deref());
+                record(&out);
+                let args = ["apply", "-input=false", "-no-color", "tfplan"];
+                if failing {
+                    assert!(
+                        !out.status.success(),
+                        "{}",
+                        self.ws
+                            .report("the step's apply should have failed", &args, &out)
+                    );
+                } else {
+                    assert!(
+                        out.status.success(),
+                        "{}{}",
+                        self.ws.report("the step's apply failed", &args, &out),
+                        self.emulator_report()
+                    );
+                    self.check_marked();
+                    for extra in [&["-refresh=false"][..], &[][..]] {
+                        let mut args = vec!["plan", "-input=false", "-no-color"];
+                        args.push("-detailed-exitcode");
+                        args.extend_from_slice(extra);
+                        let out = self.ws.terraform_unchecked(&args);
+                        record(&out);
+                        assert!(
+                            out.status.code() == Some(0),
+                            "{}{}",
+                            self.ws.report("expected an empty plan", &args, &out),
+                            self.emulator_report()
+                        );
+                    }
+                }
+            }
+        }
+        let text = unwrapped.join("\n");
+        if let Some(needles) = &spec.fails {
+            for needle in needles {
+                assert!(
+                    text.contains(needle.as_str()),
+                    "the step failed without {needle:?}:\n{text}"
+                );
+            }
+        }
+        for needle in &spec.prints {
+            assert!(
+                text.contains(needle.as_str()),
+                "the step did not print {needle:?}:\n{text}"
+            );
+        }
+        for check in &spec.output_checks {
+            check(&printed);
+        }
+    }
+
+    /// The provider block of this run (the emulator's or the account's
+    /// credentials) with both endpoints set to `endpoint` and, given `secret_key`,
+    /// that secret instead of the right one.
+    pub fn provider_block_with(&self, endpoint: Option<&str>, secret_key: Option<&str>) -> String {
+        match &self.real {
+            Some(real) => {
+                let mut real = real.clone();
+                if let Some(e) = endpoint {
+                    real.eci_endpoint = Some(e.to_string());
+                    real.ecs_endpoint = Some(e.to_string());
+                }
+                if let Some(s) = secret_key {
+                    real.access_key_secret = s.to_string();
+                }
+                real.provider_block()
+            }
+            None => {
+                let block = super::provider_block(endpoint.unwrap_or(&self.emu.endpoint()));
+                match secret_key {
+                    Some(s) => block.replace("\"emulator-secret\"", &format!("{s:?}")),
+                    None => block,
+                }
+            }
+        }
+    }
+
+    /// `apply tfplan`, with `during` running on a thread meanwhile.
+    fn apply_saved_plan(
+        &self,
+        during: Option<&(dyn Fn(&Handle) + Send + Sync)>,
+    ) -> std::process::Output {
+        let args = ["apply", "-input=false", "-no-color", "tfplan"];
+        let Some(during) = during else {
+            return self.ws.terraform_unchecked(&args);
+        };
+        assert!(
+            !self.is_real(),
+            "during_apply acts on the emulator: skip the test in real-cloud mode"
+        );
+        let emu = &self.emu;
+        std::thread::scope(|s| {
+            let side = s.spawn(move || during(emu));
+            let out = self.ws.terraform_unchecked(&args);
+            side.join().expect("the step's during_apply thread");
+            out
+        })
+    }
+}
+
+#[test]
+fn terraform_data_creates_no_object_to_mark() {
+    let state = serde_json::json!({"resources": [
+        {"mode": "managed", "type": "terraform_data", "address": "terraform_data.x",
+         "values": {"id": "x"}},
+        {"mode": "managed", "type": "aliyun_eci_image_cache", "address": "aliyun_eci_image_cache.c",
+         "values": {"image_cache_name": "tf-acc-web", "tags": {"tf-acc": "true"}}}
+    ]});
+    assert_eq!(super::real::check_marked(&state), Ok(()));
+    let untagged = serde_json::json!({"resources": [
+        {"mode": "managed", "type": "aliyun_eci_image_cache", "address": "aliyun_eci_image_cache.c",
+         "values": {"image_cache_name": "tf-acc-web"}}
+    ]});
+    assert!(super::real::check_marked(&untagged).is_err());
 }
