@@ -130,7 +130,7 @@ impl Acc {
         let before = if real {
             BTreeMap::new()
         } else {
-            self.call_counts()
+            self.step_call_counts(&step)
         };
         self.run_commands(&step);
         if real {
@@ -139,7 +139,7 @@ impl Acc {
             }
             return;
         }
-        let after = self.call_counts();
+        let after = self.step_call_counts(&step);
         let delta =
             |a: &str| after.get(a).copied().unwrap_or(0) - before.get(a).copied().unwrap_or(0);
         let named: BTreeMap<&str, u64> = step.calls.iter().map(|(a, n)| (a.as_str(), *n)).collect();
@@ -227,6 +227,8 @@ struct RunSpec {
     plan_checks: Vec<PlanCheck>,
     output_checks: Vec<OutputCheck>,
     during_apply: Option<DuringApply>,
+    /// `calls` counts answers (received minus injected faults).
+    answered: bool,
 }
 
 impl Step {
@@ -302,6 +304,16 @@ pub fn unwrap_text(text: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+impl Step {
+    /// The step's [`Step::calls`] count the calls answered (received minus those
+    /// answered with an injected fault), so a step under random faults still names
+    /// exact figures: one answer per logical operation, whatever the retries.
+    pub fn counts_answered(mut self) -> Step {
+        self.run.answered = true;
+        self
+    }
 }
 
 /// The actions of every resource change of a `show -json` plan.
@@ -455,6 +467,20 @@ impl Acc {
                 }
             }
         }
+    }
+
+    /// Calls per action, as the step counts them (see [`Step::counts_answered`]).
+    fn step_call_counts(&self, step: &Step) -> BTreeMap<String, u64> {
+        if !step.run.answered {
+            return self.call_counts();
+        }
+        let counts = self.emu.call_counts();
+        let faulted = |a: &str| counts.faulted.get(a).copied().unwrap_or(0);
+        counts
+            .received
+            .iter()
+            .map(|(a, n)| (a.clone(), n - faulted(a)))
+            .collect()
     }
 
     /// `apply tfplan`, with `during` running on a thread meanwhile.
