@@ -469,6 +469,21 @@ impl Acc {
         }
     }
 
+    /// The AccessKey ID, secret and STS token this run signs with (the emulator's,
+    /// or the account's in real-cloud mode), for tests that put them somewhere
+    /// else (environment, profile file) or search Terraform's output for them.
+    /// Never print them.
+    pub fn credentials(&self) -> (String, String, Option<String>) {
+        match &self.real {
+            Some(real) => (
+                real.access_key_id.clone(),
+                real.access_key_secret.clone(),
+                real.security_token.clone(),
+            ),
+            None => ("emulator".into(), "emulator-secret".into(), None),
+        }
+    }
+
     /// Calls per action, as the step counts them (see [`Step::counts_answered`]).
     fn step_call_counts(&self, step: &Step) -> BTreeMap<String, u64> {
         if !step.run.answered {
