@@ -217,6 +217,8 @@ type DuringApply = Box<dyn Fn(&Handle) + Send + Sync>;
 #[derive(Default)]
 struct RunSpec {
     own_provider: bool,
+    /// The configuration is the whole `main.tf`.
+    verbatim: bool,
     plan_args: Vec<String>,
     /// Plan only: nothing is applied.
     plan_only: bool,
@@ -236,6 +238,14 @@ impl Step {
     /// writes none above it (placeholders are still substituted in real-cloud mode).
     pub fn own_provider(mut self) -> Step {
         self.run.own_provider = true;
+        self
+    }
+
+    /// The configuration is a whole `main.tf` (its own `terraform` and `provider`
+    /// blocks, as an example file is): the harness adds nothing to it
+    /// (placeholders are still substituted in real-cloud mode).
+    pub fn verbatim(mut self) -> Step {
+        self.run.verbatim = true;
         self
     }
 
@@ -338,7 +348,10 @@ impl Acc {
     fn run_commands(&self, step: &Step) {
         let spec = &step.run;
         let config = self.substitute(&step.config);
-        if spec.own_provider {
+        if spec.verbatim {
+            self.ws.write("main.tf", &config);
+            *self.config.borrow_mut() = config;
+        } else if spec.own_provider {
             self.write_config_without_provider(&config);
         } else {
             self.write_config_without_provider(&format!("{}\n{config}", self.provider_block()));
@@ -467,6 +480,11 @@ impl Acc {
                 }
             }
         }
+    }
+
+    /// The account and endpoints of a real-cloud run (`None` against the emulator).
+    pub fn real_cloud(&self) -> Option<&super::real::RealCloud> {
+        self.real.as_ref()
     }
 
     /// The AccessKey ID, secret and STS token this run signs with (the emulator's,
