@@ -17,7 +17,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 # Acceptance modules that support the real-cloud mode, and those that do not yet.
-ported=(examples:: field_conditions:: image_cache:: pipeline_execution:: reliability:: secrets::)
+ported=(credentials:: examples:: field_conditions:: image_cache:: pipeline_execution:: reliability:: secrets::)
 not_ported=(data_cache:: data_sources::)
 
 emulator=0

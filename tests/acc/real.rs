@@ -186,7 +186,9 @@ pub fn report_skip(kind: &str, what: &str) {
         .name()
         .unwrap_or("<unnamed test>")
         .to_string();
-    let _ = writeln!(std::io::stderr().lock(), "SKIPPED ({kind}): {test}: {what}");
+    // One write, so the line is not split by the runner's own output.
+    let line = format!("SKIPPED ({kind}): {test}: {what}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// For a test that only an emulator can run (fault injection, clock, out-of-band
