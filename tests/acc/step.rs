@@ -198,9 +198,15 @@ fn edits_must_match_exactly_once() {
 
 // ---------------------------------------------------------------- s14-steps-c
 // Steps beyond "plan, apply, both re-plans empty": a configuration bringing its
-// own provider block, extra plan arguments, a plan-only step, a step that must
-// fail with a diagnostic, what Terraform prints, checks on the saved plan, and
-// something run while the apply runs (an outage starting once a create is sent).
+// own provider block (`own_provider`) or being a whole file (`verbatim`), extra
+// plan arguments (`plan_args`), a plan-only step (`plan_only`), a step that must
+// fail with a diagnostic (`fails_with`), what Terraform prints (`prints`,
+// `output_check`), checks on the saved plan (`plan_check`), something run while
+// the apply runs (`during_apply`: an outage starting once a create is sent), call
+// counts under random faults (`counts_answered`) and writes a step may send any
+// number of times (`may_call`). Every step's commands run through one path,
+// `Acc::run_commands`. And for tests that move the credentials elsewhere:
+// `Acc::provider_block_with`, `Acc::credentials`, `Acc::real_cloud`.
 
 use aliyun_emulator::Handle;
 use serde_json::Value as Json;
