@@ -8,14 +8,23 @@
 //! request log says which identity signed: `STS.deploy.*` is the role
 //! `acs:ram::1234567890123456:role/deploy`, `STS.ecs-EcsRunner.*` the instance
 //! role, `STS.uri.*` the credentials URI.
+//!
+//! Written as steps (`acc::Step`). In real-cloud mode (`ALIYUN_ACC_REAL=1`, see
+//! `acc::real`) the rows that need no fake (the account's AccessKey pair in the
+//! provider block, in each family of environment variables, in an `AK` profile and
+//! in the SDKs' INI file) create and destroy a cache in the account, and so do the
+//! tests of what happens without any credential or without a metadata server;
+//! which key signed is the emulator's to say (skipped and reported), and every
+//! test of the emulator's STS, metadata, credentials URI or clock is skipped.
 
+use std::cell::RefCell;
 use std::os::unix::fs::PermissionsExt;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use aliyun_emulator::{Config, RoleSeed, Timings};
+use aliyun_emulator::{Config, Handle, RoleSeed, Timings};
 
-use crate::acc::{unwrap_output, Acc};
-use crate::util::REQUIRED_PROVIDERS;
+use crate::acc::{skip_emulator_only_test, unwrap_text, Acc, Step};
 
 const ACCOUNT: &str = "1234567890123456";
 const OIDC_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.emulator-oidc-token.c2lnbmF0dXJl";
@@ -52,6 +61,9 @@ fn emulator_config() -> Config {
 fn setup(config: Config) -> Acc {
     let mut t = Acc::with_config(config);
     let emu = t.emu.endpoint();
+    // The AccessKey pair of the `ak` profile and the INI file's `[default]`: the
+    // emulator's, or the account's.
+    let (key_id, key_secret, _) = t.credentials();
     let (sts_id, sts_secret, sts_token, sts_exp) = t.emu.issue_session(&role("static"), 3600);
     let (ext_id, ext_secret, ext_token, ext_exp) = t.emu.issue_session(&role("external"), 3600);
     let script = t.ws.path().join("get-creds.sh");
@@ -69,7 +81,7 @@ fn setup(config: Config) -> Acc {
         "current": "role",
         "meta_path": "",
         "profiles": [
-            {"name": "ak", "mode": "AK", "access_key_id": "emulator", "access_key_secret": "emulator-secret", "region_id": "cn-hangzhou"},
+            {"name": "ak", "mode": "AK", "access_key_id": key_id, "access_key_secret": key_secret, "region_id": "cn-hangzhou"},
             {"name": "sts", "mode": "StsToken", "access_key_id": sts_id, "access_key_secret": sts_secret, "sts_token": sts_token, "sts_expiration": sts_exp},
             {"name": "role", "mode": "RamRoleArn", "access_key_id": "emulator", "access_key_secret": "emulator-secret",
              "ram_role_arn": role("deploy"), "ram_session_name": "tf", "expired_seconds": 3600, "sts_region": "cn-shanghai"},
@@ -88,7 +100,7 @@ fn setup(config: Config) -> Acc {
     t.ws.write(
         ".alibabacloud/credentials.ini",
         &format!(
-            "[default]\ntype = access_key\naccess_key_id = emulator\naccess_key_secret = emulator-secret  # the emulator's\n\
+            "[default]\ntype = access_key\naccess_key_id = {key_id}\naccess_key_secret = {key_secret}  # the test's\n\
              [inirole]\ntype = ram_role_arn\naccess_key_id = emulator\naccess_key_secret = emulator-secret\n\
              role_arn = {}\nrole_session_name = tf-ini\n",
             role("deploy")
@@ -98,19 +110,40 @@ fn setup(config: Config) -> Acc {
     t
 }
 
-/// The provider block: region, the emulator's endpoints (STS included), and `body`.
+/// The provider block: region, the emulator's endpoints (STS included), and
+/// `body`; in real-cloud mode, the account's region and endpoints.
 fn provider(t: &Acc, alias: Option<&str>, body: &str) -> String {
-    let emu = t.emu.endpoint();
     let alias = alias.map_or(String::new(), |a| format!("  alias = \"{a}\"\n"));
+    let (region, endpoints) = match t.real_cloud() {
+        Some(real) => (
+            real.region.clone(),
+            vec![
+                ("eci", real.eci_endpoint.clone()),
+                ("ecs", real.ecs_endpoint.clone()),
+            ],
+        ),
+        None => {
+            let emu = t.emu.endpoint();
+            (
+                "cn-hangzhou".to_string(),
+                vec![
+                    ("eci", Some(emu.clone())),
+                    ("ecs", Some(emu.clone())),
+                    ("sts", Some(emu)),
+                ],
+            )
+        }
+    };
+    let endpoints: String = endpoints
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| format!("    {k} = \"{v}\"\n")))
+        .collect();
     format!(
         r#"provider "aliyun" {{
-{alias}  region      = "cn-hangzhou"
+{alias}  region      = "{region}"
   max_retries = 2
   endpoints {{
-    eci = "{emu}"
-    ecs = "{emu}"
-    sts = "{emu}"
-  }}
+{endpoints}  }}
 {body}
 }}
 "#
@@ -121,25 +154,32 @@ fn cache(name: &str, provider: Option<&str>) -> String {
     let provider = provider.map_or(String::new(), |p| format!("  provider = aliyun.{p}\n"));
     format!(
         r#"resource "aliyun_eci_image_cache" "{name}" {{
-{provider}  image_cache_name  = "{name}"
+{provider}  image_cache_name  = "tf-acc-{name}"
   images            = ["nginx:1.25"]
-  security_group_id = "sg-cred0001"
-  vswitch_id        = "vsw-cred0001"
+  security_group_id = "sg-acc0001"
+  vswitch_id        = "vsw-acc0001"
+  tags              = {{ "tf-acc" = "true" }}
 }}
 "#
     )
 }
 
-fn write(t: &Acc, provider_body: &str) {
-    t.ws.write(
-        "main.tf",
-        &format!(
-            "{REQUIRED_PROVIDERS}\n{}\n{}",
-            provider(t, None, provider_body),
-            cache("c", None)
-        ),
-    );
+/// The configuration of most tests: the provider with `provider_body`, one cache.
+fn main_tf(t: &Acc, provider_body: &str) -> String {
+    format!("{}\n{}", provider(t, None, provider_body), cache("c", None))
 }
+
+/// Credential fetches: how many a step makes depends on how many provider
+/// processes Terraform starts, which the tests of sources do not count.
+const CREDENTIAL_CALLS: &[&str] = &[
+    "AssumeRole",
+    "AssumeRoleWithOIDC",
+    "CredentialsUri",
+    "ImdsCredentials",
+    "ImdsRoleName",
+    "ImdsSupport",
+    "ImdsToken",
+];
 
 /// The AccessKeys that signed `action`, in order.
 fn signers(t: &Acc, action: &str) -> Vec<String> {
@@ -149,22 +189,35 @@ fn signers(t: &Acc, action: &str) -> Vec<String> {
         .collect()
 }
 
-/// Apply (create), check the signer, destroy, check the signer again.
-fn create_and_destroy(t: &Acc, expect_prefix: &str) {
-    t.ws.terraform(&["apply", "-input=false", "-auto-approve"]);
-    let created = signers(t, "CreateImageCache");
-    assert!(
-        created.len() == 1 && created[0].starts_with(expect_prefix),
-        "CreateImageCache was signed by {created:?}, expected {expect_prefix}*\n{}",
-        t.emulator_report()
+/// A step creating the cache of [`main_tf`] with `provider_body`, which
+/// `expect_prefix` signs; then destroy, signed by it too.
+fn create_and_destroy(t: &Acc, provider_body: &str, expect_prefix: &'static str) {
+    t.run(
+        Step::new(main_tf(t, provider_body))
+            .own_provider()
+            .plans(ADDR, &["create"])
+            .calls("CreateImageCache", 1)
+            .may_call(CREDENTIAL_CALLS)
+            .check(move |t| {
+                if t.emulator_only("which AccessKey signed the create (request log)") {
+                    let created = signers(t, "CreateImageCache");
+                    assert!(
+                        created.len() == 1 && created[0].starts_with(expect_prefix),
+                        "CreateImageCache was signed by {created:?}, expected {expect_prefix}*\n{}",
+                        t.emulator_report()
+                    );
+                }
+            }),
     );
-    t.ws.terraform(&["destroy", "-input=false", "-auto-approve"]);
-    let deleted = signers(t, "DeleteImageCache");
-    assert!(
-        !deleted.is_empty() && deleted.iter().all(|k| k.starts_with(expect_prefix)),
-        "DeleteImageCache was signed by {deleted:?}, expected {expect_prefix}*"
-    );
-    assert_eq!(t.emu.object_count(), 0, "{}", t.emulator_report());
+    t.destroy();
+    if t.emulator_only("which AccessKey signed the delete (request log)") {
+        let deleted = signers(t, "DeleteImageCache");
+        assert!(
+            !deleted.is_empty() && deleted.iter().all(|k| k.starts_with(expect_prefix)),
+            "DeleteImageCache was signed by {deleted:?}, expected {expect_prefix}*"
+        );
+        assert_eq!(t.emu.object_count(), 0, "{}", t.emulator_report());
+    }
 }
 
 type Row = (&'static str, fn(&mut Acc) -> (String, &'static str));
@@ -174,25 +227,29 @@ type Row = (&'static str, fn(&mut Acc) -> (String, &'static str));
 fn rows() -> Vec<Row> {
     vec![
         // static key / static STS token: block, each env family
-        ("static key, block", |_| {
+        ("static key, block", |t| {
+            let (id, secret, _) = t.credentials();
             (
-                "  access_key = \"emulator\"\n  secret_key = \"emulator-secret\"".into(),
+                format!("  access_key = \"{id}\"\n  secret_key = \"{secret}\""),
                 "emulator",
             )
         }),
         ("static key, ALIBABA_CLOUD_*", |t| {
-            t.ws.env("ALIBABA_CLOUD_ACCESS_KEY_ID", "emulator")
-                .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "emulator-secret");
+            let (id, secret, _) = t.credentials();
+            t.ws.env("ALIBABA_CLOUD_ACCESS_KEY_ID", &id)
+                .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", &secret);
             (String::new(), "emulator")
         }),
         ("static key, ALICLOUD_*", |t| {
-            t.ws.env("ALICLOUD_ACCESS_KEY", "emulator")
-                .env("ALICLOUD_SECRET_KEY", "emulator-secret");
+            let (id, secret, _) = t.credentials();
+            t.ws.env("ALICLOUD_ACCESS_KEY", &id)
+                .env("ALICLOUD_SECRET_KEY", &secret);
             (String::new(), "emulator")
         }),
         ("static key, ALIBABACLOUD_*", |t| {
-            t.ws.env("ALIBABACLOUD_ACCESS_KEY_ID", "emulator")
-                .env("ALIBABACLOUD_ACCESS_KEY_SECRET", "emulator-secret");
+            let (id, secret, _) = t.credentials();
+            t.ws.env("ALIBABACLOUD_ACCESS_KEY_ID", &id)
+                .env("ALIBABACLOUD_ACCESS_KEY_SECRET", &secret);
             (String::new(), "emulator")
         }),
         ("static STS token, block", |t| {
@@ -332,20 +389,48 @@ fn rows() -> Vec<Row> {
     ]
 }
 
-/// Runs `rows` on a few threads; every failing row is reported by name.
+/// The rows that need no fake: an account's AccessKey pair, named each way.
+const ACCOUNT_ROWS: &[&str] = &[
+    "static key, block",
+    "static key, ALIBABA_CLOUD_*",
+    "static key, ALICLOUD_*",
+    "static key, ALIBABACLOUD_*",
+    "profile AK",
+    "INI file, [default]",
+];
+
+/// Runs `rows` on a few threads; every failing row is reported by name. In
+/// real-cloud mode only [`ACCOUNT_ROWS`] run (the others are reported skipped),
+/// and none if the account's credentials carry an STS token.
 fn run_rows(rows: Vec<Row>, config: fn() -> Config) {
+    let rows: Vec<Row> = if crate::acc::real::enabled() {
+        let probe = Acc::new();
+        let (_, _, token) = probe.credentials();
+        rows.into_iter()
+            .filter(|(name, _)| {
+                let runs = token.is_none() && ACCOUNT_ROWS.contains(name);
+                runs || probe.emulator_only(&format!(
+                    "row {name:?} (the emulator's STS, metadata, URI or an AccessKey pair)"
+                ))
+            })
+            .collect()
+    } else {
+        rows
+    };
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failures = std::sync::Mutex::new(Vec::new());
+    // Workers carry the test's name, which skip reports quote.
+    let test = std::thread::current().name().unwrap_or("rows").to_string();
     std::thread::scope(|s| {
         for _ in 0..3 {
-            s.spawn(|| loop {
+            let worker = std::thread::Builder::new().name(test.clone());
+            let spawned = worker.spawn_scoped(s, || loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let Some((name, f)) = rows.get(i) else { break };
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     let mut t = setup(config());
                     let (body, prefix) = f(&mut t);
-                    write(&t, &body);
-                    create_and_destroy(&t, prefix);
+                    create_and_destroy(&t, &body, prefix);
                 }));
                 if let Err(e) = result {
                     let msg = e
@@ -359,6 +444,7 @@ fn run_rows(rows: Vec<Row>, config: fn() -> Config) {
                         .push(format!("row {name:?}: {msg}"));
                 }
             });
+            spawned.expect("start a worker thread");
         }
     });
     let failures = failures.into_inner().unwrap();
@@ -377,12 +463,14 @@ fn every_source_and_every_way_to_name_it() {
 
 #[test]
 fn imdsv2_refused_falls_back_to_imdsv1() {
+    if skip_emulator_only_test("the emulator's metadata service") {
+        return;
+    }
     let t = setup(Config {
         imds_v2_disabled: true,
         ..emulator_config()
     });
-    write(&t, "  ecs_role_name = \"EcsRunner\"");
-    create_and_destroy(&t, "STS.ecs-EcsRunner.");
+    create_and_destroy(&t, "  ecs_role_name = \"EcsRunner\"", "STS.ecs-EcsRunner.");
     let token = t.requests("ImdsToken");
     assert!(
         !token.is_empty() && token.iter().all(|r| r.status == 403),
@@ -400,9 +488,11 @@ fn imdsv2_refused_falls_back_to_imdsv1() {
 
 #[test]
 fn imdsv2_is_used_when_available_and_the_role_name_discovered() {
+    if skip_emulator_only_test("the emulator's metadata service") {
+        return;
+    }
     let t = setup(emulator_config());
-    write(&t, "  profile = \"ecs\"");
-    create_and_destroy(&t, "STS.ecs-EcsRunner.");
+    create_and_destroy(&t, "  profile = \"ecs\"", "STS.ecs-EcsRunner.");
     for action in ["ImdsRoleName", "ImdsCredentials"] {
         let reqs = t.requests(action);
         assert!(
@@ -413,73 +503,79 @@ fn imdsv2_is_used_when_available_and_the_role_name_discovered() {
             "{action}: {reqs:?}"
         );
     }
-    // Lazy and once per provider process: Terraform starts one for the apply and two
-    // for the destroy (refresh, then delete); each fetches the credential once.
-    assert_eq!(t.calls("ImdsCredentials"), 3, "{}", t.emulator_report());
+    // Lazy and once per provider process that calls the API: the step's apply and
+    // its refreshing re-plan (its plan of a create and its plan without refresh
+    // call nothing), then the destroy's two (refresh, then delete); each fetches
+    // the credential once.
+    assert_eq!(t.calls("ImdsCredentials"), 4, "{}", t.emulator_report());
 }
 
 #[test]
 fn two_aliases_with_two_profiles_keep_their_own_identity() {
+    if skip_emulator_only_test("a RamRoleArn profile assumes a role of the emulator's STS") {
+        return;
+    }
     let t = setup(emulator_config());
-    t.ws.write(
-        "main.tf",
-        &format!(
-            "{REQUIRED_PROVIDERS}\n{}\n{}\n{}\n{}",
+    t.run(
+        Step::new(format!(
+            "{}\n{}\n{}\n{}",
             provider(&t, Some("dev"), "  profile = \"ak\""),
             provider(&t, Some("prod"), "  profile = \"role\""),
             cache("dev", Some("dev")),
             cache("prod", Some("prod")),
-        ),
+        ))
+        .own_provider()
+        .plans("aliyun_eci_image_cache.dev", &["create"])
+        .plans("aliyun_eci_image_cache.prod", &["create"])
+        .calls("CreateImageCache", 2)
+        .may_call(CREDENTIAL_CALLS)
+        .check(|t| {
+            for (name, prefix) in [("tf-acc-dev", "emulator"), ("tf-acc-prod", "STS.deploy.")] {
+                let signer = t
+                    .requests("CreateImageCache")
+                    .into_iter()
+                    .find(|r| r.params.get("ImageCacheName").map(String::as_str) == Some(name))
+                    .and_then(|r| r.access_key_id)
+                    .unwrap_or_default();
+                assert!(
+                    signer.starts_with(prefix),
+                    "cache {name} signed by {signer:?}, expected {prefix}*"
+                );
+            }
+        }),
     );
-    t.ws.terraform(&["apply", "-input=false", "-auto-approve"]);
-    for (name, prefix) in [("dev", "emulator"), ("prod", "STS.deploy.")] {
-        let signer = t
-            .requests("CreateImageCache")
-            .into_iter()
-            .find(|r| r.params.get("ImageCacheName").map(String::as_str) == Some(name))
-            .and_then(|r| r.access_key_id)
-            .unwrap_or_default();
-        assert!(
-            signer.starts_with(prefix),
-            "cache {name} signed by {signer:?}, expected {prefix}*"
-        );
-    }
-    t.ws.terraform(&["destroy", "-input=false", "-auto-approve"]);
+    t.destroy();
     assert_eq!(t.emu.object_count(), 0);
 }
 
 #[test]
 fn static_credentials_and_untouched_plans_call_nothing() {
+    if skip_emulator_only_test("assume_role against the emulator's STS") {
+        return;
+    }
     let t = setup(emulator_config());
+    let body = format!(
+        "  profile = \"ak\"\n  assume_role {{\n    role_arn = \"{}\"\n  }}",
+        role("deploy")
+    );
     // A network source is configured, but a plan with nothing to refresh needs no credential.
-    t.ws.write(
-        "main.tf",
-        &format!(
-            "{REQUIRED_PROVIDERS}\n{}",
-            provider(
-                &t,
-                None,
-                &format!(
-                    "  profile = \"ak\"\n  assume_role {{\n    role_arn = \"{}\"\n  }}",
-                    role("deploy")
-                )
-            )
-        ),
+    t.run(
+        Step::new(provider(&t, None, &body))
+            .own_provider()
+            .plan_only()
+            .calls("AssumeRole", 0),
     );
-    t.ws.terraform(&["plan", "-input=false"]);
-    assert_eq!(t.calls("AssumeRole"), 0, "{}", t.emulator_report());
-    // The first API call assumes the role once, for every call of the run.
-    write(
-        &t,
-        &format!(
-            "  profile = \"ak\"\n  assume_role {{\n    role_arn = \"{}\"\n  }}",
-            role("deploy")
-        ),
+    // The first API call of a provider process assumes the role once, for every
+    // call of that process: the apply's, then the refreshing re-plan's.
+    t.run(
+        Step::new(main_tf(&t, &body))
+            .own_provider()
+            .plans(ADDR, &["create"])
+            .calls("CreateImageCache", 1)
+            .calls("AssumeRole", 2)
+            .check(|t| assert!(t.calls("DescribeImageCaches") >= 1)),
     );
-    t.ws.terraform(&["apply", "-input=false", "-auto-approve"]);
-    assert_eq!(t.calls("AssumeRole"), 1, "{}", t.emulator_report());
-    assert!(t.calls("DescribeImageCaches") >= 1);
-    t.ws.terraform(&["destroy", "-input=false", "-auto-approve"]);
+    t.destroy();
 }
 
 // ---------------------------------------------------------------- long waits
@@ -497,36 +593,51 @@ fn long_wait(credential_lifetime: Duration) -> Acc {
     })
 }
 
-/// Runs `terraform args` while the clock moves; returns the output.
-fn with_clock_running(t: &Acc, args: &[&str]) -> std::process::Output {
-    let clock = t.emu.clock();
-    let done = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            // Let terraform start and create the cache before time flies.
-            std::thread::sleep(Duration::from_millis(1500));
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                clock.advance(Duration::from_secs(60));
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        });
-        let out = t.ws.terraform_unchecked(args);
-        done.store(true, std::sync::atomic::Ordering::SeqCst);
-        out
-    })
+/// For a step's `during_apply`: once the cache is created, advances the clock 1
+/// minute every 100 ms until the cache is Ready (2 hours, some 12 seconds).
+fn run_the_clock(emu: &Handle) {
+    let clock = emu.clock();
+    let start = Instant::now();
+    while emu.calls("CreateImageCache") < 1 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the apply never created the cache"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    while emu.state()["image_caches"][0]["status"] != "Ready" {
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "the cache is not Ready after {:?}",
+            start.elapsed()
+        );
+        clock.advance(Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// How many credentials the emulator issued for `role` (its `STS.<role>.` prefix).
-fn issued(t: &Acc, prefix: &str) -> usize {
-    t.emu
-        .sessions()
+fn issued(emu: &Handle, prefix: &str) -> usize {
+    emu.sessions()
         .iter()
         .filter(|s| s.access_key_id.starts_with(prefix))
         .count()
 }
 
+/// Requests of `action` (or of any, given `None`) refused as expired.
+fn expired(emu: &Handle, action: Option<&str>) -> usize {
+    emu.requests()
+        .iter()
+        .filter(|r| action.is_none() || r.action.as_deref() == action)
+        .filter(|r| r.code.as_deref() == Some("InvalidSecurityToken.Expired"))
+        .count()
+}
+
 #[test]
 fn a_two_hour_wait_survives_expiry_of_15_minute_credentials() {
+    if skip_emulator_only_test("two hours on the emulator's clock, its STS and metadata") {
+        return;
+    }
     type LongCase = (&'static str, fn(&Acc) -> String, &'static str, &'static str);
     let cases: Vec<LongCase> = vec![
         (
@@ -566,42 +677,40 @@ fn a_two_hour_wait_survives_expiry_of_15_minute_credentials() {
             let report = &report;
             s.spawn(move || {
                 let t = long_wait(Duration::from_secs(900));
-                write(&t, &body(&t));
-                let out = with_clock_running(&t, &["apply", "-input=false", "-auto-approve", "-no-color"]);
-                assert!(
-                    out.status.success(),
-                    "{name}: {}\n{}",
-                    t.ws.report("the long apply failed", &["apply"], &out),
-                    t.emulator_report()
+                let (name, prefix) = (*name, *prefix);
+                t.run(
+                    Step::new(main_tf(&t, &body(&t)))
+                        .own_provider()
+                        .plans(ADDR, &["create"])
+                        .calls("CreateImageCache", 1)
+                        .may_call(CREDENTIAL_CALLS)
+                        .during_apply(move |emu| {
+                            run_the_clock(emu);
+                            // Counted when the cache is Ready, before the re-plans fetch
+                            // credentials of their own. The wait spans 8 lifetimes; the
+                            // provider polls every few seconds (while the clock runs 10
+                            // minutes a second), and every poll that finds its credential
+                            // expired renews it: at least 3 renewals.
+                            let credentials = issued(emu, prefix);
+                            assert!(credentials >= 4, "{name}: only {credentials} credentials issued");
+                            if name.starts_with("assume_role over the ECS role") {
+                                // The source stayed live: the instance role's credential was
+                                // renewed when AssumeRole found it expired (the official
+                                // provider freezes it).
+                                let base = issued(emu, "STS.ecs-EcsRunner.");
+                                let refused = expired(emu, Some("AssumeRole"));
+                                assert!(base >= 2 && refused >= 1, "{name}: {base} instance credentials, {refused} refused AssumeRole");
+                            }
+                        })
+                        .check(move |t| assert_eq!(t.attr(ADDR, "status"), "Ready", "{name}")),
                 );
-                assert_eq!(t.attr(ADDR, "status"), "Ready", "{name}");
                 let calls = t.calls(counted);
-                let credentials = issued(&t, prefix);
-                let expired = t
-                    .emu
-                    .requests()
-                    .iter()
-                    .filter(|r| r.code.as_deref() == Some("InvalidSecurityToken.Expired"))
-                    .count();
-                // The wait spans 8 lifetimes; the provider polls every few seconds (while
-                // the clock runs 10 minutes a second), and every poll that finds its
-                // credential expired renews it: at least 3 renewals.
-                assert!(credentials >= 4, "{name}: only {credentials} credentials issued\n{}", t.emulator_report());
-                if name.starts_with("assume_role over the ECS role") {
-                    // The source stayed live: the instance role's credential was renewed
-                    // when AssumeRole found it expired (the official provider freezes it).
-                    let base = issued(&t, "STS.ecs-EcsRunner.");
-                    let refused = t
-                        .requests("AssumeRole")
-                        .iter()
-                        .filter(|r| r.code.as_deref() == Some("InvalidSecurityToken.Expired"))
-                        .count();
-                    assert!(base >= 2 && refused >= 1, "{name}: {base} instance credentials, {refused} refused AssumeRole\n{}", t.emulator_report());
-                }
+                let credentials = issued(&t.emu, prefix);
+                let expired = expired(&t.emu, None);
                 report.lock().unwrap().push(format!(
                     "{name}: {calls} {counted} calls, {credentials} credentials issued, {expired} requests refused as expired (each renewed and retried)"
                 ));
-                t.ws.terraform(&["destroy", "-input=false", "-auto-approve"]);
+                t.destroy();
             });
         }
     });
@@ -612,43 +721,51 @@ fn a_two_hour_wait_survives_expiry_of_15_minute_credentials() {
 
 #[test]
 fn a_long_wait_on_a_static_sts_token_fails_with_the_expiry_message_and_keeps_the_cache() {
+    if skip_emulator_only_test("two hours on the emulator's clock, a token it issued") {
+        return;
+    }
     let t = long_wait(Duration::from_secs(900));
     let (id, secret, token, _) = t.emu.issue_session(&role("static"), 900);
-    write(
-        &t,
-        &format!(
-            "  access_key = \"{id}\"\n  secret_key = \"{secret}\"\n  security_token = \"{token}\""
-        ),
+    let body = format!(
+        "  access_key = \"{id}\"\n  secret_key = \"{secret}\"\n  security_token = \"{token}\""
     );
-    let out = with_clock_running(&t, &["apply", "-input=false", "-auto-approve", "-no-color"]);
-    assert!(
-        !out.status.success(),
-        "{}",
-        t.ws.report("the apply should fail", &["apply"], &out)
+    t.run(
+        Step::new(main_tf(&t, &body))
+            .own_provider()
+            .plans(ADDR, &["create"])
+            .calls("CreateImageCache", 1)
+            .during_apply(run_the_clock)
+            .fails_with("InvalidSecurityToken.Expired")
+            .fails_with("static STS token")
+            .fails_with("cannot be renewed")
+            .fails_with("assume_role")
+            .output_check(move |printed| {
+                assert!(!printed.contains(&secret) && !printed.contains(&token));
+            })
+            .check(|t| {
+                // The cache is in the state (tainted), not lost.
+                assert!(t.tainted(ADDR), "the cache should be tainted in state");
+                assert!(t.attr(ADDR, "id").starts_with("imc-"));
+            }),
     );
-    let text = unwrap_output(&out);
-    for needle in [
-        "InvalidSecurityToken.Expired",
-        "static STS token",
-        "cannot be renewed",
-        "assume_role",
-    ] {
-        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
-    }
-    assert!(!text.contains(&secret) && !text.contains(&token));
-    // The cache is in the state (tainted), not lost.
-    assert!(t.tainted(ADDR), "the cache should be tainted in state");
-    assert!(t.attr(ADDR, "id").starts_with("imc-"));
 }
 
 // ---------------------------------------------------------------- errors
 
-/// `terraform apply` must fail; returns its output on one line.
+/// A step with the provider body `body` that must fail (at plan or apply) with an
+/// error; returns what it printed, on one line.
 fn fails(t: &Acc, body: &str) -> String {
-    write(t, body);
-    let out =
-        t.ws.terraform_fails(&["apply", "-input=false", "-auto-approve", "-no-color"]);
-    unwrap_output(&out)
+    let printed = Rc::new(RefCell::new(String::new()));
+    let sink = Rc::clone(&printed);
+    t.run(
+        Step::new(main_tf(t, body))
+            .own_provider()
+            .fails_with("Error: ")
+            .may_call(CREDENTIAL_CALLS)
+            .output_check(move |text| sink.borrow_mut().push_str(text)),
+    );
+    let text = unwrap_text(&printed.borrow());
+    text
 }
 
 fn one_error(text: &str) {
@@ -684,11 +801,16 @@ fn no_credentials_anywhere_is_one_error_listing_what_was_tried() {
             .find(step)
             .unwrap_or_else(|| panic!("{step:?} missing or out of order:\n{text}"));
     }
-    assert!(t.emu.requests().is_empty(), "nothing reached the emulator");
+    if t.emulator_only("nothing reached the API (request log)") {
+        assert!(t.emu.requests().is_empty(), "nothing reached the emulator");
+    }
 }
 
 #[test]
 fn error_cases_are_one_readable_diagnostic_each() {
+    if skip_emulator_only_test("profiles, roles and tokens of the emulator's STS") {
+        return;
+    }
     type ErrorCase = (
         &'static str,
         fn(&mut Acc) -> String,
@@ -814,6 +936,9 @@ fn metadata_that_never_answers_fails_within_seconds() {
 
 #[test]
 fn imdsv2_refused_with_imdsv1_disabled_is_an_error_without_any_get() {
+    if skip_emulator_only_test("the emulator's metadata service") {
+        return;
+    }
     let mut t = setup(Config {
         imds_v2_disabled: true,
         ..emulator_config()

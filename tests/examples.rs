@@ -4,6 +4,12 @@
 //! and the quick start is applied against the emulator, re-planned empty and
 //! destroyed. A file of a kind this module does not know fails the inventory
 //! test, so a new example cannot go unchecked.
+//!
+//! In real-cloud mode (`ALIYUN_ACC_REAL=1`, see `acc::real`) the files are still
+//! validated and the provider example configures from the account's credentials in
+//! the environment; the import examples (objects seeded through the emulator, an
+//! image template built to order) and the quick start (written for the local
+//! emulator: its credentials and URL) are skipped and reported.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +19,7 @@ use terraform_provider_aliyun::aliyun::{
     CreateImagePipelineRequest, DataSource, StartImagePipelineExecutionRequest,
 };
 
-use crate::acc::{provider_block, Acc};
+use crate::acc::{provider_block, skip_emulator_only_test, Acc, Step};
 use crate::util::{Workspace, REQUIRED_PROVIDERS};
 
 fn examples_dir() -> PathBuf {
@@ -166,28 +172,48 @@ fn data_source_examples_validate() {
 fn provider_example_validates_and_configures() {
     validate("provider/provider.tf", &[]);
     // With credentials from the environment, as its comment says, it configures and
-    // plans (nothing to do) against the emulator.
+    // plans (nothing to do) against the emulator (or the account).
     let t = Acc::new();
     let mut ws = Workspace::new();
-    let endpoint = t.emu.endpoint();
     let example = read("provider/provider.tf");
     assert!(example.contains("provider \"aliyun\""));
-    // The example has no endpoints; an override file adds them without editing it.
+    // The example has no endpoints; an override file adds them (and, for an account,
+    // its region) without editing it.
+    let (region, endpoints) = match t.real_cloud() {
+        Some(real) => (
+            Some(real.region.clone()),
+            (real.eci_endpoint.clone(), real.ecs_endpoint.clone()),
+        ),
+        None => (None, (Some(t.emu.endpoint()), Some(t.emu.endpoint()))),
+    };
+    let hcl = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+    let mut block = String::from("provider \"aliyun\" {\n");
+    if let Some(region) = &region {
+        block += &format!("  region = {}\n", hcl(region));
+    }
+    block += "  endpoints {\n";
+    for (name, endpoint) in [("eci", &endpoints.0), ("ecs", &endpoints.1)] {
+        if let Some(e) = endpoint {
+            block += &format!("    {name} = {}\n", hcl(e));
+        }
+    }
+    block += "  }\n}\n";
+    let (id, secret, token) = t.credentials();
     ws.write("main.tf", &example)
-        .write(
-            "provider_override.tf",
-            &format!(
-                "provider \"aliyun\" {{\n  endpoints {{\n    eci = \"{endpoint}\"\n    ecs = \"{endpoint}\"\n  }}\n}}\n"
-            ),
-        )
+        .write("provider_override.tf", &block)
         .write("probe.tf", "data \"aliyun_eci_data_caches\" \"probe\" {}\n");
-    ws.env("ALIBABA_CLOUD_ACCESS_KEY_ID", "emulator")
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "emulator-secret");
+    ws.env("ALIBABA_CLOUD_ACCESS_KEY_ID", &id)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", &secret);
+    if let Some(token) = &token {
+        ws.env("ALIBABA_CLOUD_SECURITY_TOKEN", token);
+    }
     ws.terraform(&["plan", "-input=false"]);
-    assert!(
-        t.calls("DescribeDataCaches") >= 1,
-        "the provider configured from the environment reached the emulator"
-    );
+    if t.emulator_only("the plan's call reached the emulator (call counts)") {
+        assert!(
+            t.calls("DescribeDataCaches") >= 1,
+            "the provider configured from the environment reached the emulator"
+        );
+    }
 }
 
 /// Creates an object of resource type `ty` in the emulator and returns its ID.
@@ -252,6 +278,9 @@ fn seed(t: &Acc, ty: &str) -> String {
 
 #[test]
 fn import_examples_import_a_real_object_at_their_address() {
+    if skip_emulator_only_test("imports objects seeded through the emulator") {
+        return;
+    }
     let examples = per_type("resources", "import.sh");
     assert!(!examples.is_empty());
     for (ty, f) in examples {
@@ -298,41 +327,61 @@ fn import_examples_import_a_real_object_at_their_address() {
 
 #[test]
 fn the_quickstart_applies_replans_empty_and_destroys() {
+    if skip_emulator_only_test("the quick start is written for the local emulator") {
+        return;
+    }
     let mut t = Acc::new();
     let endpoint = t.emu.endpoint();
     // What `-var endpoint=...` passes, for every command.
     t.ws.env("TF_VAR_endpoint", &endpoint);
-    t.ws.write("main.tf", &read("quickstart/main.tf"));
-    let actions = t.apply_files();
-    assert_eq!(actions.len(), 4, "four resources: {actions:?}");
-    assert!(actions.values().all(|a| a == &["create"]), "{actions:?}");
-    let outputs = t.ws.terraform_json(&["output", "-json"]);
-    assert_eq!(
-        outputs["image_cache"]["value"]["status"], "Ready",
-        "{outputs:#}"
-    );
-    assert_eq!(
-        outputs["data_cache"]["value"]["status"], "Available",
-        "{outputs:#}"
-    );
-    assert!(
-        outputs["golden_image_id"]["value"]
-            .as_str()
-            .is_some_and(|s| s.starts_with("m-")),
-        "{outputs:#}"
-    );
-    // The build ran from the template the quick start created, not a seeded one.
-    let template = outputs["image_template_id"]["value"]
-        .as_str()
-        .unwrap_or_default();
-    assert!(template.starts_with("ip-"), "{outputs:#}");
-    assert_eq!(t.calls("CreateImagePipeline"), 1);
-    assert_eq!(
-        t.last_request("StartImagePipelineExecution")
-            .get("ImagePipelineId")
-            .map(String::as_str),
-        Some(template)
-    );
+    let mut step = Step::new(read("quickstart/main.tf"))
+        .verbatim()
+        .plan_check(|plan| {
+            let changes = plan["resource_changes"].as_array().map_or(0, Vec::len);
+            assert_eq!(changes, 4, "four resources: {plan:#}");
+        })
+        .calls("CreateImageCache", 1)
+        .calls("CreateDataCache", 1)
+        .calls("CreateImagePipeline", 1)
+        .calls("StartImagePipelineExecution", 1)
+        .check(|t| {
+            let outputs = t.ws.terraform_json(&["output", "-json"]);
+            assert_eq!(
+                outputs["image_cache"]["value"]["status"], "Ready",
+                "{outputs:#}"
+            );
+            assert_eq!(
+                outputs["data_cache"]["value"]["status"], "Available",
+                "{outputs:#}"
+            );
+            assert!(
+                outputs["golden_image_id"]["value"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("m-")),
+                "{outputs:#}"
+            );
+            // The build ran from the template the quick start created, not a
+            // seeded one.
+            let template = outputs["image_template_id"]["value"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(template.starts_with("ip-"), "{outputs:#}");
+            assert_eq!(
+                t.last_request("StartImagePipelineExecution")
+                    .get("ImagePipelineId")
+                    .map(String::as_str),
+                Some(template)
+            );
+        });
+    for address in [
+        "aliyun_eci_image_cache.web",
+        "aliyun_eci_data_cache.model",
+        "aliyun_ecs_image_pipeline.golden",
+        "aliyun_ecs_image_pipeline_execution.golden",
+    ] {
+        step = step.plans(address, &["create"]);
+    }
+    t.run(step);
     t.destroy();
     assert_eq!(
         t.emu.state()["image_pipelines"],

@@ -4,7 +4,15 @@
 //!
 //! What each test proves is the contract users rely on: the state always names every
 //! object that exists remotely (nothing orphaned, nothing duplicated), errors quote
-//! what the cloud said, and the next apply converges.
+//! what the cloud said, and the next apply converges. Written as steps
+//! (`acc::Step`).
+//!
+//! In real-cloud mode (`ALIYUN_ACC_REAL=1`, see `acc::real`) the drift test runs
+//! (its console changes go through the API) without its check of the whole remote
+//! world; every other test is skipped and reported: each needs what only the
+//! emulator can do (inject faults, fail or stall an object on purpose, time a wait
+//! it controls). Configurations still follow the mode's rules (`tf-acc-` names,
+//! the `tf-acc` tag, placeholder network IDs).
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -12,7 +20,7 @@ use std::time::{Duration, Instant};
 use aliyun_emulator::{Config, Outcome, OutcomeRule, RuleKind, RuleOn, Timings};
 use serde_json::Value as Json;
 
-use crate::acc::{action, Acc};
+use crate::acc::{edit, skip_emulator_only_test, unwrap_text, Acc, Step};
 
 // ---------------------------------------------------------------- helpers
 
@@ -48,36 +56,6 @@ fn emulator_caches(t: &Acc) -> Vec<(String, String)> {
     caches
 }
 
-/// Whether `address` is tainted, read from `terraform.tfstate`.
-fn tainted(t: &Acc, address: &str) -> bool {
-    let state: Json = serde_json::from_str(&t.ws.read("terraform.tfstate")).expect("state JSON");
-    let (ty, name) = address.split_once('.').expect("type.name");
-    state["resources"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|r| r["type"] == ty && r["name"] == name)
-        .flat_map(|r| r["instances"].as_array().cloned().unwrap_or_default())
-        .any(|i| i["status"] == "tainted")
-}
-
-/// The actions of `address` in the JSON of a saved plan.
-fn change_actions(plan: &Json, address: &str) -> Vec<String> {
-    plan["resource_changes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|rc| rc["address"] == address)
-        .flat_map(|rc| {
-            rc["change"]["actions"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .filter_map(|a| a.as_str().map(str::to_string))
-        .collect()
-}
-
 /// The values of `address` in the (refreshed) prior state of a saved plan.
 fn prior_values(plan: &Json, address: &str) -> Json {
     plan["prior_state"]["values"]["root_module"]["resources"]
@@ -89,34 +67,14 @@ fn prior_values(plan: &Json, address: &str) -> Json {
         .unwrap_or_else(|| panic!("{address} is not in the plan's prior state: {plan:#}"))
 }
 
-/// `terraform apply` of the current files, expected to fail; returns stdout + stderr.
-fn apply_fails(t: &Acc) -> String {
-    let out =
-        t.ws.terraform_fails(&["apply", "-input=false", "-auto-approve", "-no-color"]);
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// Terraform wraps long diagnostics; compare text with the line breaks and box
-/// drawing removed.
-fn unwrapped(output: &str) -> String {
-    output
-        .lines()
-        .map(|l| l.trim_start_matches(['│', '╷', '╵']).trim())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn image_cache(label: &str, name: &str, extra: &str) -> String {
     format!(
         r#"resource "aliyun_eci_image_cache" "{label}" {{
   image_cache_name  = "{name}"
   images            = ["nginx:1.25"]
-  security_group_id = "sg-rel0001"
-  vswitch_id        = "vsw-rel0001"
+  security_group_id = "sg-acc0001"
+  vswitch_id        = "vsw-acc0001"
+  tags              = {{ "tf-acc" = "true" }}
 {extra}
 }}
 "#
@@ -128,8 +86,9 @@ fn data_cache(label: &str, name: &str) -> String {
         r#"resource "aliyun_eci_data_cache" "{label}" {{
   name              = "{name}"
   path              = "/rel/{name}"
-  security_group_id = "sg-rel0001"
-  vswitch_id        = "vsw-rel0001"
+  security_group_id = "sg-acc0001"
+  vswitch_id        = "vsw-acc0001"
+  tags              = {{ "tf-acc" = "true" }}
   data_source {{
     type    = "URL"
     options = {{ repoSource = "HuggingFace/Model", repoId = "org/{name}" }}
@@ -150,6 +109,9 @@ const FAULT_COUNT: usize = 50;
 /// exactly the caches in the state, re-plans are empty, and destroy leaves nothing.
 #[test]
 fn a_hundred_caches_under_thirty_percent_faults() {
+    if skip_emulator_only_test("30 % of the calls fail on purpose (fault injection)") {
+        return;
+    }
     let started = Instant::now();
     let mut t = Acc::with_config(Config {
         fault_rate: 0.3,
@@ -165,19 +127,20 @@ fn a_hundred_caches_under_thirty_percent_faults() {
             r#"
 resource "aliyun_eci_image_cache" "img" {{
   count             = {FAULT_COUNT}
-  image_cache_name  = "fault-img-${{count.index}}"
+  image_cache_name  = "tf-acc-fault-img-${{count.index}}"
   images            = {images}
-  security_group_id = "sg-fault0001"
-  vswitch_id        = "vsw-fault0001"
+  security_group_id = "sg-acc0001"
+  vswitch_id        = "vsw-acc0001"
   tags              = {tags}
 }}
 
 resource "aliyun_eci_data_cache" "data" {{
   count             = {FAULT_COUNT}
-  name              = "fault-data-${{count.index}}"
+  name              = "tf-acc-fault-data-${{count.index}}"
   path              = "/fault/${{count.index}}"
-  security_group_id = "sg-fault0001"
-  vswitch_id        = "vsw-fault0001"
+  security_group_id = "sg-acc0001"
+  vswitch_id        = "vsw-acc0001"
+  tags              = {{ "tf-acc" = "true" }}
   data_source {{
     type    = "URL"
     options = {{
@@ -190,17 +153,49 @@ resource "aliyun_eci_data_cache" "data" {{
 "#
         )
     };
-    let actions = t.apply(&config(r#"["nginx:1.25"]"#, r#"{ run = "faults" }"#, "v1"));
-    assert_eq!(actions.len(), 2 * FAULT_COUNT);
-    assert!(actions.values().all(|a| a == &["create"]), "{actions:?}");
+    // Every resource planned `actions`, and no other change.
+    let every = |step: Step, actions: &'static [&'static str]| {
+        let step = (0..FAULT_COUNT).fold(step, |step, i| {
+            step.plans(&format!("aliyun_eci_image_cache.img[{i}]"), actions)
+                .plans(&format!("aliyun_eci_data_cache.data[{i}]"), actions)
+        });
+        step.plan_check(|plan| {
+            let changes = plan["resource_changes"].as_array().map_or(0, Vec::len);
+            assert_eq!(changes, 2 * FAULT_COUNT, "one change per resource");
+        })
+    };
+    // Calls count answers: retries of faulted calls are accounted for at the end.
+    let n = FAULT_COUNT as u64;
+    t.run(
+        every(
+            Step::new(config(
+                r#"["nginx:1.25"]"#,
+                r#"{ run = "faults", "tf-acc" = "true" }"#,
+                "v1",
+            )),
+            &["create"],
+        )
+        .counts_answered()
+        .calls("CreateImageCache", n)
+        .calls("CreateDataCache", n),
+    );
     // Every cache updated in place: the image caches re-pull and change tags (one
     // TagResources and one UntagResources each), the data caches reload.
-    let actions = t.apply(&config(
-        r#"["nginx:1.25", "redis:7"]"#,
-        r#"{ phase = "update" }"#,
-        "v2",
-    ));
-    assert!(actions.values().all(|a| a == &["update"]), "{actions:?}");
+    t.run(
+        every(
+            Step::new(config(
+                r#"["nginx:1.25", "redis:7"]"#,
+                r#"{ phase = "update", "tf-acc" = "true" }"#,
+                "v2",
+            )),
+            &["update"],
+        )
+        .counts_answered()
+        .calls("UpdateImageCache", n)
+        .calls("TagResources", n)
+        .calls("UntagResources", n)
+        .calls("UpdateDataCache", n),
+    );
 
     // Exactly the objects in the state: no duplicate from a retried create whose
     // answer was lost, no orphan, nothing missing.
@@ -299,6 +294,9 @@ resource "aliyun_eci_data_cache" "data" {{
 /// same configuration replaces it and deletes the old one.
 #[test]
 fn a_create_timeout_keeps_the_cache_tainted_and_the_next_apply_replaces_it() {
+    if skip_emulator_only_test("a cache kept in Creating on purpose (emulator rule)") {
+        return;
+    }
     let t = Acc::with_config(Config {
         rules: vec![OutcomeRule {
             kind: RuleKind::ImageCache,
@@ -311,30 +309,36 @@ fn a_create_timeout_keeps_the_cache_tainted_and_the_next_apply_replaces_it() {
     });
     const ADDR: &str = "aliyun_eci_image_cache.slow";
     let timeouts = "  timeouts {\n    create = \"5s\"\n  }\n";
-    t.write_config(&image_cache("slow", "web-stuck", timeouts));
+    let config = image_cache("slow", "tf-acc-web-stuck", timeouts);
     let started = Instant::now();
-    let output = unwrapped(&apply_fails(&t));
-    let took = started.elapsed();
-    assert!(
-        output.contains("timed out after 5s") && output.contains("last status: Creating"),
-        "the error names the timeout and the status: {output}"
+    t.run(
+        Step::new(config.as_str())
+            .plans(ADDR, &["create"])
+            // The error names the timeout and the status.
+            .fails_with("timed out after 5s")
+            .fails_with("last status: Creating")
+            .calls("CreateImageCache", 1)
+            .check(|t| {
+                let id = t.attr(ADDR, "id");
+                assert!(id.starts_with("imc-"), "{id}");
+                assert_eq!(
+                    t.attr(ADDR, "status"),
+                    "Creating",
+                    "the state says what the cloud said"
+                );
+                assert!(
+                    t.tainted(ADDR),
+                    "a cache that did not become Ready is tainted"
+                );
+                assert_eq!(emulator_caches(t).len(), 1);
+            }),
     );
+    let took = started.elapsed();
     assert!(
         took < Duration::from_secs(60),
         "the 5 s timeout ended the wait ({took:?})"
     );
     let id = t.attr(ADDR, "id");
-    assert!(id.starts_with("imc-"), "{id}");
-    assert_eq!(
-        t.attr(ADDR, "status"),
-        "Creating",
-        "the state says what the cloud said"
-    );
-    assert!(
-        tainted(&t, ADDR),
-        "a cache that did not become Ready is tainted"
-    );
-    assert_eq!(emulator_caches(&t).len(), 1);
 
     // The cloud finishes that cache late and creates the next ones at once: the
     // next apply of the same configuration replaces the tainted cache and deletes
@@ -343,16 +347,23 @@ fn a_create_timeout_keeps_the_cache_tainted_and_the_next_apply_replaces_it() {
         .emu
         .patch_object(&id, serde_json::json!({"Status": "Ready"})));
     t.emu.clear_rules();
-    let actions = t.apply(&image_cache("slow", "web-stuck", timeouts));
-    assert_eq!(action(&actions, ADDR), ["delete", "create"]);
-    let new_id = t.attr(ADDR, "id");
-    assert_ne!(new_id, id);
-    assert_eq!(t.attr(ADDR, "status"), "Ready");
-    let remote: Vec<String> = emulator_caches(&t).into_iter().map(|(id, _)| id).collect();
-    assert_eq!(
-        remote,
-        [new_id],
-        "the old cache was deleted, nothing orphaned"
+    t.run(
+        Step::new(config)
+            .plans(ADDR, &["delete", "create"])
+            .calls("DeleteImageCache", 1)
+            .calls("CreateImageCache", 1)
+            .check(move |t| {
+                let new_id = t.attr(ADDR, "id");
+                assert_ne!(new_id, id);
+                assert_eq!(t.attr(ADDR, "status"), "Ready");
+                let remote: Vec<String> =
+                    emulator_caches(t).into_iter().map(|(id, _)| id).collect();
+                assert_eq!(
+                    remote,
+                    [new_id],
+                    "the old cache was deleted, nothing orphaned"
+                );
+            }),
     );
     t.destroy();
 }
@@ -379,32 +390,47 @@ fn failing(kind: RuleKind, name_contains: &str, on: RuleOn, message: &str) -> Ou
 /// events, so nothing is orphaned and the next apply replaces it.
 #[test]
 fn an_image_cache_that_fails_to_create_quotes_the_cloud_and_stays_in_state() {
+    if skip_emulator_only_test("a cache made to fail on purpose (emulator rule)") {
+        return;
+    }
     const WHY: &str = "Failed to pull image registry.example.com/team/app:v1: unauthorized";
     let t = Acc::with_config(Config {
         rules: vec![failing(RuleKind::ImageCache, "broken", RuleOn::Create, WHY)],
         ..Config::for_tests()
     });
     const ADDR: &str = "aliyun_eci_image_cache.app";
-    t.write_config(&image_cache("app", "app-broken", ""));
-    let output = unwrapped(&apply_fails(&t));
-    assert!(
-        output.contains("reached status Failed") && output.contains(WHY),
-        "the error quotes the cloud's event: {output}"
+    let broken = image_cache("app", "tf-acc-app-broken", "");
+    t.run(
+        Step::new(broken.as_str())
+            .plans(ADDR, &["create"])
+            // The error quotes the cloud's event.
+            .fails_with("reached status Failed")
+            .fails_with(WHY)
+            .calls("CreateImageCache", 1)
+            .check(|t| {
+                assert_eq!(t.attr(ADDR, "status"), "Failed");
+                let events = t.resource(ADDR)["events"].to_string();
+                assert!(events.contains(WHY), "events recorded: {events}");
+                assert!(t.tainted(ADDR));
+            }),
     );
     let id = t.attr(ADDR, "id");
-    assert_eq!(t.attr(ADDR, "status"), "Failed");
-    let events = t.resource(ADDR)["events"].to_string();
-    assert!(events.contains(WHY), "events recorded: {events}");
-    assert!(tainted(&t, ADDR));
 
     // Fixed configuration: the failed cache is replaced and deleted.
-    let actions = t.apply(&image_cache("app", "app", ""));
-    assert_eq!(action(&actions, ADDR), ["delete", "create"]);
-    let remote: Vec<String> = emulator_caches(&t).into_iter().map(|(id, _)| id).collect();
-    assert_eq!(
-        remote,
-        [t.attr(ADDR, "id")],
-        "the failed cache {id} was deleted"
+    t.run(
+        Step::new(edit(&broken, &[("tf-acc-app-broken", "tf-acc-app")]))
+            .plans(ADDR, &["delete", "create"])
+            .calls("DeleteImageCache", 1)
+            .calls("CreateImageCache", 1)
+            .check(move |t| {
+                let remote: Vec<String> =
+                    emulator_caches(t).into_iter().map(|(id, _)| id).collect();
+                assert_eq!(
+                    remote,
+                    [t.attr(ADDR, "id")],
+                    "the failed cache {id} was deleted"
+                );
+            }),
     );
     t.destroy();
 }
@@ -414,57 +440,81 @@ fn an_image_cache_that_fails_to_create_quotes_the_cloud_and_stays_in_state() {
 /// update again; applying it (the cloud now succeeding) converges.
 #[test]
 fn an_update_that_fails_remotely_is_reported_and_retried() {
+    if skip_emulator_only_test("an update made to fail on purpose (emulator rule)") {
+        return;
+    }
     const WHY: &str = "Failed to pull image nginx:9.99: manifest unknown";
     let t = Acc::with_config(Config {
         rules: vec![failing(RuleKind::ImageCache, "web", RuleOn::Update, WHY)],
         ..Config::for_tests()
     });
     const ADDR: &str = "aliyun_eci_image_cache.web";
-    t.apply(&image_cache("web", "web", ""));
+    let config = image_cache("web", "tf-acc-web", "");
+    t.run(
+        Step::new(config.as_str())
+            .plans(ADDR, &["create"])
+            .calls("CreateImageCache", 1),
+    );
     let id = t.attr(ADDR, "id");
 
-    let newer = image_cache("web", "web", "").replace("nginx:1.25", "nginx:9.99");
-    t.write_config(&newer);
-    let output = unwrapped(&apply_fails(&t));
-    assert!(
-        output.contains("reached status UpdateFailed") && output.contains(WHY),
-        "the error quotes the cloud's event: {output}"
+    let newer = edit(&config, &[("nginx:1.25", "nginx:9.99")]);
+    let same = id.clone();
+    t.run(
+        Step::new(newer.as_str())
+            .plans(ADDR, &["update"])
+            // The error quotes the cloud's event.
+            .fails_with("reached status UpdateFailed")
+            .fails_with(WHY)
+            .calls("UpdateImageCache", 1)
+            .check(move |t| {
+                assert_eq!(t.attr(ADDR, "id"), same, "an update never replaces");
+                assert!(!t.tainted(ADDR), "a failed update does not taint");
+            }),
     );
-    assert_eq!(t.attr(ADDR, "id"), id, "an update never replaces");
-    assert!(!tainted(&t, ADDR), "a failed update does not taint");
     let snapshot = t.attr(ADDR, "snapshot_id");
 
     // Describe already reports the new image list, so the configuration matches the
     // refreshed state; the plan must still propose the update again, from the state
     // as it is and from the state refreshed (which records UpdateFailed).
-    t.ws.terraform(&["plan", "-input=false", "-refresh=false", "-out=tfplan"]);
-    let plan = t.ws.terraform_json(&["show", "-json", "tfplan"]);
-    assert_eq!(change_actions(&plan, ADDR), ["update"], "without refresh");
-    let actions = t.plan_actions();
-    assert_eq!(action(&actions, ADDR), ["update"], "after refresh");
-    let plan = t.ws.terraform_json(&["show", "-json", "tfplan"]);
-    assert_eq!(
-        prior_values(&plan, ADDR)["status"],
-        "UpdateFailed",
-        "the refreshed state records the cloud's status"
+    t.run(
+        Step::new(newer.as_str())
+            .plan_args(&["-refresh=false"])
+            .plan_only()
+            .plans(ADDR, &["update"]),
+    );
+    t.run(
+        Step::new(newer.as_str())
+            .plan_only()
+            .plans(ADDR, &["update"])
+            .plan_check(|plan| {
+                assert_eq!(
+                    prior_values(plan, ADDR)["status"],
+                    "UpdateFailed",
+                    "the refreshed state records the cloud's status"
+                );
+            }),
     );
 
     // The cloud pulls fine now: the retry converges.
     t.emu.clear_rules();
-    let updates = t.calls("UpdateImageCache");
-    let actions = t.apply(&newer);
-    assert_eq!(action(&actions, ADDR), ["update"]);
-    assert_eq!(t.calls("UpdateImageCache"), updates + 1, "one retry");
-    assert_eq!(t.attr(ADDR, "id"), id);
-    assert_eq!(t.attr(ADDR, "status"), "Ready");
-    assert_ne!(
-        t.attr(ADDR, "snapshot_id"),
-        snapshot,
-        "the images were pulled again"
-    );
-    assert_eq!(
-        t.resource(ADDR)["images"],
-        serde_json::json!(["nginx:9.99"])
+    t.run(
+        Step::new(newer)
+            .plans(ADDR, &["update"])
+            // One retry.
+            .calls("UpdateImageCache", 1)
+            .check(move |t| {
+                assert_eq!(t.attr(ADDR, "id"), id);
+                assert_eq!(t.attr(ADDR, "status"), "Ready");
+                assert_ne!(
+                    t.attr(ADDR, "snapshot_id"),
+                    snapshot,
+                    "the images were pulled again"
+                );
+                assert_eq!(
+                    t.resource(ADDR)["images"],
+                    serde_json::json!(["nginx:9.99"])
+                );
+            }),
     );
     t.destroy();
 }
@@ -475,40 +525,63 @@ fn an_update_that_fails_remotely_is_reported_and_retried() {
 /// earlier failure, and a new data source loads the data again.
 #[test]
 fn a_data_cache_update_that_fails_remotely_is_reported_and_flagged() {
+    if skip_emulator_only_test("a reload made to fail on purpose (emulator rule)") {
+        return;
+    }
     const WHY: &str = "Failed to download org/data: repository not found";
     let t = Acc::with_config(Config {
         rules: vec![failing(RuleKind::DataCache, "data", RuleOn::Update, WHY)],
         ..Config::for_tests()
     });
     const ADDR: &str = "aliyun_eci_data_cache.data";
-    t.apply(&data_cache("data", "data"));
-    t.write_config(&data_cache("data", "data").replace("org/data", "org/data-v2"));
-    let output = unwrapped(&apply_fails(&t));
-    assert!(
-        output.contains("reached status UpdateFailed") && output.contains(WHY),
-        "the error quotes the cloud's event: {output}"
+    let v1 = data_cache("data", "tf-acc-data");
+    t.run(
+        Step::new(v1.as_str())
+            .plans(ADDR, &["create"])
+            .calls("CreateDataCache", 1),
     );
-    let out =
-        t.ws.terraform(&["plan", "-input=false", "-no-color", "-out=tfplan"]);
-    let text = unwrapped(&String::from_utf8_lossy(&out.stdout));
-    assert!(
-        text.contains("The last update of this data cache failed"),
-        "the plan warns: {text}"
+    let v2 = edit(&v1, &[("org/tf-acc-data", "org/tf-acc-data-v2")]);
+    t.run(
+        Step::new(v2.as_str())
+            .plans(ADDR, &["update"])
+            // The error quotes the cloud's event.
+            .fails_with("reached status UpdateFailed")
+            .fails_with(WHY)
+            .calls("UpdateDataCache", 1),
     );
-    let plan = t.ws.terraform_json(&["show", "-json", "tfplan"]);
-    assert_eq!(prior_values(&plan, ADDR)["status"], "UpdateFailed");
+    // The plan warns.
+    t.run(
+        Step::new(v2.as_str())
+            .plan_only()
+            .prints("The last update of this data cache failed")
+            .plan_check(|plan| assert_eq!(prior_values(plan, ADDR)["status"], "UpdateFailed")),
+    );
 
     // The cloud works again. A rename alone (metadata: nothing reloads) succeeds.
     t.emu.clear_rules();
-    let v2 = data_cache("data", "data").replace("org/data", "org/data-v2");
-    let renamed = v2.replace("name              = \"data\"", "name = \"data-renamed\"");
-    let actions = t.apply(&renamed);
-    assert_eq!(action(&actions, ADDR), ["update"]);
-    assert_eq!(t.attr(ADDR, "name"), "data-renamed");
+    let renamed = edit(
+        &v2,
+        &[(
+            "name              = \"tf-acc-data\"",
+            "name = \"tf-acc-data-renamed\"",
+        )],
+    );
+    t.run(
+        Step::new(renamed.as_str())
+            .plans(ADDR, &["update"])
+            .calls("UpdateDataCache", 1)
+            .check(|t| assert_eq!(t.attr(ADDR, "name"), "tf-acc-data-renamed")),
+    );
     // As the warning advises, a changed data source loads the data again.
-    let actions = t.apply(&renamed.replace("org/data-v2", "org/data-v3"));
-    assert_eq!(action(&actions, ADDR), ["update"]);
-    assert_eq!(t.attr(ADDR, "status"), "Available");
+    t.run(
+        Step::new(edit(
+            &renamed,
+            &[("org/tf-acc-data-v2", "org/tf-acc-data-v3")],
+        ))
+        .plans(ADDR, &["update"])
+        .calls("UpdateDataCache", 1)
+        .check(|t| assert_eq!(t.attr(ADDR, "status"), "Available")),
+    );
     t.destroy();
 }
 
@@ -516,6 +589,9 @@ fn a_data_cache_update_that_fails_remotely_is_reported_and_flagged() {
 /// the state keeps the execution (tainted) with its status and error.
 #[test]
 fn an_image_build_that_fails_quotes_the_execution_message() {
+    if skip_emulator_only_test("a build made to fail on purpose (emulator template)") {
+        return;
+    }
     const WHY: &str = "Step 3/5: RUN make install: exit status 2";
     let t = Acc::with_config(Config {
         templates: vec![aliyun_emulator::TemplateSeed {
@@ -526,32 +602,133 @@ fn an_image_build_that_fails_quotes_the_execution_message() {
     });
     const ADDR: &str = "aliyun_ecs_image_pipeline_execution.build";
     let template = t.emu.template_ids()[0].clone();
-    t.write_config(&format!(
-        "resource \"aliyun_ecs_image_pipeline_execution\" \"build\" {{\n  image_pipeline_id = \"{template}\"\n}}\n"
-    ));
-    let output = unwrapped(&apply_fails(&t));
-    assert!(
-        output.contains("reached status FAILED") && output.contains("ImageBuild.Failed"),
-        "the error names the status and the code: {output}"
-    );
-    assert_eq!(
-        output.matches(WHY).count(),
-        1,
-        "the execution's message, quoted once: {output}"
-    );
-    let build = t.resource(ADDR);
-    assert_eq!(build["status"], "FAILED");
-    assert_eq!(build["error_info"], WHY);
-    assert_eq!(build["error_code"], "ImageBuild.Failed");
-    assert!(build["image_id"].is_null(), "no image: {build}");
-    assert!(
-        tainted(&t, ADDR),
-        "a failed build is tainted, so the next apply builds again"
+    t.run(
+        Step::new(format!(
+            "resource \"aliyun_ecs_image_pipeline_execution\" \"build\" {{\n  image_pipeline_id = \"{template}\"\n  tags              = {{ \"tf-acc\" = \"true\" }}\n}}\n"
+        ))
+        .plans(ADDR, &["create"])
+        // The error names the status and the code.
+        .fails_with("reached status FAILED")
+        .fails_with("ImageBuild.Failed")
+        .output_check(|printed| {
+            let output = unwrap_text(printed);
+            assert_eq!(
+                output.matches(WHY).count(),
+                1,
+                "the execution's message, quoted once: {output}"
+            );
+        })
+        .calls("StartImagePipelineExecution", 1)
+        .check(|t| {
+            let build = t.resource(ADDR);
+            assert_eq!(build["status"], "FAILED");
+            assert_eq!(build["error_info"], WHY);
+            assert_eq!(build["error_code"], "ImageBuild.Failed");
+            assert!(build["image_id"].is_null(), "no image: {build}");
+            assert!(
+                t.tainted(ADDR),
+                "a failed build is tainted, so the next apply builds again"
+            );
+        }),
     );
     t.ws.terraform(&["destroy", "-input=false", "-auto-approve"]);
 }
 
 // ---------------------------------------------------------------- 4. drift
+
+/// What the console does, through the API (as a user would, so it also runs
+/// against an account), waiting for the object to settle or go before the next
+/// plan.
+mod console {
+    use std::time::{Duration, Instant};
+
+    use terraform_provider_aliyun::aliyun::{
+        CallContext, ClientToken, DeleteDataCacheRequest, DeleteImageCacheRequest,
+        UpdateDataCacheRequest, UpdateImageCacheRequest,
+    };
+
+    use crate::acc::Acc;
+
+    fn cx() -> CallContext {
+        CallContext::with_timeout(Duration::from_secs(60))
+    }
+
+    /// Polls `status` (None: gone) until `done` says so, for up to 30 minutes.
+    fn wait(what: &str, status: impl Fn() -> Option<String>, done: impl Fn(Option<&str>) -> bool) {
+        let start = Instant::now();
+        loop {
+            let now = status();
+            if done(now.as_deref()) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(1800),
+                "{what}: still {now:?} after {:?}",
+                start.elapsed()
+            );
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+
+    fn image_status(t: &Acc, id: &str) -> Option<String> {
+        let (client, cx) = (t.client(), cx());
+        let cache = t.block_on(client.describe_image_cache(id, &cx));
+        cache.expect("describe the image cache").map(|c| c.status)
+    }
+
+    fn data_status(t: &Acc, id: &str) -> Option<String> {
+        let (client, cx) = (t.client(), cx());
+        let cache = t.block_on(client.describe_data_cache(id, &cx));
+        cache.expect("describe the data cache").map(|c| c.status)
+    }
+
+    pub fn delete_image_cache(t: &Acc, id: &str) {
+        let req = DeleteImageCacheRequest {
+            image_cache_id: id.to_string(),
+        };
+        let (client, token, cx) = (t.client(), ClientToken::generate(), cx());
+        t.block_on(client.delete_image_cache(&req, &token, &cx))
+            .expect("delete the image cache");
+        wait(id, || image_status(t, id), |s| s.is_none());
+    }
+
+    pub fn delete_data_cache(t: &Acc, id: &str) {
+        let req = DeleteDataCacheRequest {
+            data_cache_id: id.to_string(),
+            bucket: None,
+            path: None,
+        };
+        let (client, token, cx) = (t.client(), ClientToken::generate(), cx());
+        t.block_on(client.delete_data_cache(&req, &token, &cx))
+            .expect("delete the data cache");
+        wait(id, || data_status(t, id), |s| s.is_none());
+    }
+
+    /// Replaces the image list (the cache pulls it again).
+    pub fn set_images(t: &Acc, id: &str, images: &[&str]) {
+        let req = UpdateImageCacheRequest {
+            image_cache_id: id.to_string(),
+            image: images.iter().map(|i| i.to_string()).collect(),
+            ..Default::default()
+        };
+        let (client, token, cx) = (t.client(), ClientToken::generate(), cx());
+        t.block_on(client.update_image_cache(&req, &token, &cx))
+            .expect("update the image cache");
+        wait(id, || image_status(t, id), |s| s == Some("Ready"));
+    }
+
+    pub fn rename_data_cache(t: &Acc, id: &str, name: &str) {
+        let req = UpdateDataCacheRequest {
+            data_cache_id: id.to_string(),
+            name: Some(name.to_string()),
+            ..Default::default()
+        };
+        let (client, token, cx) = (t.client(), ClientToken::generate(), cx());
+        t.block_on(client.update_data_cache(&req, &token, &cx))
+            .expect("rename the data cache");
+        wait(id, || data_status(t, id), |s| s == Some("Available"));
+    }
+}
 
 /// Caches deleted or changed in the console: the plan proposes to create the
 /// missing one and to put changed values back in place, without errors, and
@@ -561,38 +738,55 @@ fn out_of_band_deletes_and_changes_are_planned_back() {
     const IMG: &str = "aliyun_eci_image_cache.img";
     const DATA: &str = "aliyun_eci_data_cache.data";
     let t = Acc::new();
-    let config = image_cache("img", "drift-img", "") + &data_cache("data", "drift-data");
-    t.apply(&config);
+    let config =
+        image_cache("img", "tf-acc-drift-img", "") + &data_cache("data", "tf-acc-drift-data");
+    t.run(
+        Step::new(config.as_str())
+            .plans(IMG, &["create"])
+            .plans(DATA, &["create"])
+            .calls("CreateImageCache", 1)
+            .calls("CreateDataCache", 1),
+    );
     let (img, data) = (t.attr(IMG, "id"), t.attr(DATA, "id"));
 
     // The data cache deleted, the image list of the image cache changed.
-    assert!(t.emu.delete_object(&data));
-    assert!(t
-        .emu
-        .patch_object(&img, serde_json::json!({"Images": ["nginx:1.0"]})));
-    let actions = t.apply(&config);
-    assert_eq!(action(&actions, DATA), ["create"]);
-    assert_eq!(action(&actions, IMG), ["update"]);
-    assert_eq!(t.attr(IMG, "id"), img, "updated in place");
-    assert_eq!(t.resource(IMG)["images"], serde_json::json!(["nginx:1.25"]));
-    let data = t.attr(DATA, "id");
+    console::delete_data_cache(&t, &data);
+    console::set_images(&t, &img, &["nginx:1.24"]);
+    t.run(
+        Step::new(config.as_str())
+            .plans(DATA, &["create"])
+            .plans(IMG, &["update"])
+            .calls("CreateDataCache", 1)
+            .calls("UpdateImageCache", 1)
+            .check(move |t| {
+                assert_eq!(t.attr(IMG, "id"), img, "updated in place");
+                assert_eq!(t.resource(IMG)["images"], serde_json::json!(["nginx:1.25"]));
+            }),
+    );
+    let (img, data) = (t.attr(IMG, "id"), t.attr(DATA, "id"));
 
     // The image cache deleted, the data cache renamed.
-    assert!(t.emu.delete_object(&img));
-    assert!(t
-        .emu
-        .patch_object(&data, serde_json::json!({"Name": "renamed-in-console"})));
-    let actions = t.apply(&config);
-    assert_eq!(action(&actions, IMG), ["create"]);
-    assert_eq!(action(&actions, DATA), ["update"]);
-    assert_eq!(t.attr(DATA, "id"), data, "updated in place");
-    assert_eq!(t.attr(DATA, "name"), "drift-data");
+    console::delete_image_cache(&t, &img);
+    console::rename_data_cache(&t, &data, "tf-acc-renamed-in-console");
+    t.run(
+        Step::new(config)
+            .plans(IMG, &["create"])
+            .plans(DATA, &["update"])
+            .calls("CreateImageCache", 1)
+            .calls("UpdateDataCache", 1)
+            .check(move |t| {
+                assert_eq!(t.attr(DATA, "id"), data, "updated in place");
+                assert_eq!(t.attr(DATA, "name"), "tf-acc-drift-data");
+            }),
+    );
 
-    let mut remote: Vec<String> = emulator_caches(&t).into_iter().map(|(id, _)| id).collect();
-    let mut in_state: Vec<String> = state_ids(&t).into_iter().map(|(_, id)| id).collect();
-    remote.sort();
-    in_state.sort();
-    assert_eq!(remote, in_state, "nothing orphaned");
+    if t.emulator_only("nothing orphaned (the emulator's whole world)") {
+        let mut remote: Vec<String> = emulator_caches(&t).into_iter().map(|(id, _)| id).collect();
+        let mut in_state: Vec<String> = state_ids(&t).into_iter().map(|(_, id)| id).collect();
+        remote.sort();
+        in_state.sort();
+        assert_eq!(remote, in_state, "nothing orphaned");
+    }
     t.destroy();
 }
 
@@ -606,6 +800,9 @@ fn out_of_band_deletes_and_changes_are_planned_back() {
 #[test]
 fn ctrl_c_during_a_long_wait_returns_promptly_and_keeps_the_ids() {
     use std::process::Stdio;
+    if skip_emulator_only_test("Ctrl-C timed against a wait the emulator controls") {
+        return;
+    }
 
     const IMG: &str = "aliyun_eci_image_cache.slow";
     const DATA: &str = "aliyun_eci_data_cache.fast";
@@ -616,7 +813,7 @@ fn ctrl_c_during_a_long_wait_returns_promptly_and_keeps_the_ids() {
         },
         ..Config::for_tests()
     });
-    t.write_config(&(image_cache("slow", "slow", "") + &data_cache("fast", "fast")));
+    t.write_config(&(image_cache("slow", "tf-acc-slow", "") + &data_cache("fast", "tf-acc-fast")));
     let log = std::fs::File::create(t.ws.path().join("apply.log")).expect("log file");
     let mut child =
         t.ws.command(&["apply", "-input=false", "-auto-approve", "-no-color"])
@@ -666,7 +863,7 @@ fn ctrl_c_during_a_long_wait_returns_promptly_and_keeps_the_ids() {
         std::thread::sleep(Duration::from_millis(20));
     };
     let latency = signalled.elapsed();
-    let output = unwrapped(&t.ws.read("apply.log"));
+    let output = unwrap_text(&t.ws.read("apply.log"));
     println!("Ctrl-C to terraform's exit: {} ms", latency.as_millis());
     assert!(!status.success(), "an interrupted apply fails: {output}");
     assert!(
@@ -680,10 +877,10 @@ fn ctrl_c_during_a_long_wait_returns_promptly_and_keeps_the_ids() {
 
     // Every id created so far is in the state and exists remotely.
     let img = t.attr(IMG, "id");
-    assert!(tainted(&t, IMG), "the unfinished cache is tainted");
+    assert!(t.tainted(IMG), "the unfinished cache is tainted");
     assert_eq!(t.attr(IMG, "status"), "Creating");
     assert_eq!(t.attr(DATA, "status"), "Available");
-    assert!(!tainted(&t, DATA));
+    assert!(!t.tainted(DATA));
     let mut remote: Vec<String> = emulator_caches(&t).into_iter().map(|(id, _)| id).collect();
     let mut in_state: Vec<String> = state_ids(&t).into_iter().map(|(_, id)| id).collect();
     remote.sort();

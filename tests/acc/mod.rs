@@ -24,6 +24,8 @@ use real::RealCloud;
 
 mod step;
 pub use step::{edit, Step};
+// s14-steps-c
+pub use step::unwrap_text;
 
 /// A test's world: an emulator and a Terraform workspace using it.
 pub struct Acc {

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{action, unwrap_output, Acc, Actions};
+use super::{action, Acc};
 
 /// `config` with each `(from, to)` replaced; `from` must occur exactly once, so a
 /// test never edits nothing (a typo) or the wrong line.
@@ -38,9 +38,8 @@ pub struct Step {
     calls: Vec<(String, u64)>,
     sent: Vec<Sent>,
     checks: Vec<Check>,
-    // s14-steps-a: failing applies and Terraform's output (see the end of the file).
-    fails_with: Vec<String>,
-    prints: Vec<String>,
+    // s14-steps-c: what the step runs and expects beyond "plan, apply, empty re-plans".
+    run: RunSpec,
 }
 
 impl Step {
@@ -52,8 +51,7 @@ impl Step {
             calls: Vec::new(),
             sent: Vec::new(),
             checks: Vec::new(),
-            fails_with: Vec::new(),
-            prints: Vec::new(),
+            run: RunSpec::default(),
         }
     }
 
@@ -112,25 +110,6 @@ impl Step {
         self.checks.push(Box::new(f));
         self
     }
-
-    // ---- s14-steps-a: failing applies and Terraform's output ----
-
-    /// The apply of the step's plan must FAIL, and Terraform's output (plan and
-    /// apply, diagnostics unboxed as by [`unwrap_output`]) must contain `text`
-    /// (repeatable: every text must be there). The re-plans are not checked (a
-    /// failed apply leaves something to do, e.g. a tainted object); the calls, the
-    /// requests and the checks are.
-    pub fn fails_with(mut self, text: &str) -> Step {
-        self.fails_with.push(text.to_string());
-        self
-    }
-
-    /// Terraform's output for the step (plan and apply, diagnostics unboxed) must
-    /// contain `text`, e.g. a warning (repeatable).
-    pub fn prints(mut self, text: &str) -> Step {
-        self.prints.push(text.to_string());
-        self
-    }
 }
 
 fn is_write(action: &str) -> bool {
@@ -151,22 +130,16 @@ impl Acc {
         let before = if real {
             BTreeMap::new()
         } else {
-            self.call_counts()
+            self.step_call_counts(&step)
         };
-        self.write_config(&step.config);
-        let (planned, plan_output) = self.plan_with_output();
-        for (address, want) in &step.actions {
-            let got = action(&planned, address);
-            assert_eq!(got, *want, "planned actions of {address}: {planned:?}");
-        }
-        self.apply_step_plan(&step, plan_output);
+        self.run_commands(&step);
         if real {
             for check in &step.checks {
                 check(self);
             }
             return;
         }
-        let after = self.call_counts();
+        let after = self.step_call_counts(&step);
         let delta =
             |a: &str| after.get(a).copied().unwrap_or(0) - before.get(a).copied().unwrap_or(0);
         let named: BTreeMap<&str, u64> = step.calls.iter().map(|(a, n)| (a.as_str(), *n)).collect();
@@ -176,6 +149,7 @@ impl Acc {
         for a in after
             .keys()
             .filter(|a| is_write(a) && !named.contains_key(a.as_str()))
+            .filter(|a| !step.run.may_call.contains(a))
         {
             assert_eq!(
                 delta(a),
@@ -222,54 +196,381 @@ fn edits_must_match_exactly_once() {
     assert!(missing.is_err(), "an edit that matches nothing is refused");
 }
 
-// ---- s14-steps-a: failing applies and Terraform's output ----
+// ---------------------------------------------------------------- s14-steps-c
+// Steps beyond "plan, apply, both re-plans empty": a configuration bringing its
+// own provider block (`own_provider`) or being a whole file (`verbatim`), extra
+// plan arguments (`plan_args`), a plan-only step (`plan_only`), a step that must
+// fail with a diagnostic (`fails_with`), what Terraform prints (`prints`,
+// `output_check`), checks on the saved plan (`plan_check`), something run while
+// the apply runs (`during_apply`: an outage starting once a create is sent), call
+// counts under random faults (`counts_answered`) and writes a step may send any
+// number of times (`may_call`). Every step's commands run through one path,
+// `Acc::run_commands`. And for tests that move the credentials elsewhere:
+// `Acc::provider_block_with`, `Acc::credentials`, `Acc::real_cloud`.
+
+use aliyun_emulator::Handle;
+use serde_json::Value as Json;
+
+use super::Actions;
+
+/// A check on the saved plan (`terraform show -json tfplan`).
+type PlanCheck = Box<dyn Fn(&Json)>;
+/// A check on what Terraform printed.
+type OutputCheck = Box<dyn Fn(&str)>;
+/// Run on a thread while the apply runs.
+type DuringApply = Box<dyn Fn(&Handle) + Send + Sync>;
+
+/// What a [`Step`] runs and expects beyond its configuration, actions, calls and checks.
+#[derive(Default)]
+struct RunSpec {
+    own_provider: bool,
+    /// The configuration is the whole `main.tf`.
+    verbatim: bool,
+    plan_args: Vec<String>,
+    /// Plan only: nothing is applied.
+    plan_only: bool,
+    /// The step must fail (at plan, or at apply unless plan-only), and what
+    /// Terraform printed contains each of these.
+    fails: Option<Vec<String>>,
+    prints: Vec<String>,
+    plan_checks: Vec<PlanCheck>,
+    output_checks: Vec<OutputCheck>,
+    during_apply: Option<DuringApply>,
+    /// `calls` counts answers (received minus injected faults).
+    answered: bool,
+    /// Writes the step may send any number of times.
+    may_call: Vec<String>,
+}
+
+impl Step {
+    /// The configuration brings its own `provider "aliyun"` block(s): the harness
+    /// writes none above it (placeholders are still substituted in real-cloud mode).
+    pub fn own_provider(mut self) -> Step {
+        self.run.own_provider = true;
+        self
+    }
+
+    /// The configuration is a whole `main.tf` (its own `terraform` and `provider`
+    /// blocks, as an example file is): the harness adds nothing to it
+    /// (placeholders are still substituted in real-cloud mode).
+    pub fn verbatim(mut self) -> Step {
+        self.run.verbatim = true;
+        self
+    }
+
+    /// Extra arguments of the step's plan (`-refresh=false`, `-refresh-only`...);
+    /// the apply applies that plan.
+    pub fn plan_args(mut self, args: &[&str]) -> Step {
+        self.run
+            .plan_args
+            .extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// The step only plans: actions, plan checks, output and calls are checked,
+    /// nothing is applied.
+    pub fn plan_only(mut self) -> Step {
+        self.run.plan_only = true;
+        self
+    }
+
+    /// The step must fail (its plan, when it is [`Step::plan_only`]; else its plan
+    /// or its apply), and what Terraform printed (one line, see [`unwrap_text`])
+    /// contains `needle` (call again for more). No re-plan follows a failure; when
+    /// the plan fails, the step may name no planned actions nor plan checks.
+    pub fn fails_with(mut self, needle: &str) -> Step {
+        self.run
+            .fails
+            .get_or_insert_with(Vec::new)
+            .push(needle.to_string());
+        self
+    }
+
+    /// What Terraform printed during the step (plan, apply, re-plans; unwrapped as
+    /// for [`Step::fails_with`]) contains `needle`: a warning, a summary line.
+    pub fn prints(mut self, needle: &str) -> Step {
+        self.run.prints.push(needle.to_string());
+        self
+    }
+
+    /// A check on the step's saved plan, as `terraform show -json tfplan` prints it.
+    pub fn plan_check(mut self, f: impl Fn(&Json) + 'static) -> Step {
+        self.run.plan_checks.push(Box::new(f));
+        self
+    }
+
+    /// A check on everything Terraform printed during the step (stdout and stderr
+    /// of every command, as printed: [`unwrap_text`] makes it one line).
+    pub fn output_check(mut self, f: impl Fn(&str) + 'static) -> Step {
+        self.run.output_checks.push(Box::new(f));
+        self
+    }
+
+    /// Runs `f` on a thread while the apply runs (e.g. an outage once the create
+    /// was sent); the step waits for it to end before the re-plans. Emulator-only.
+    pub fn during_apply(mut self, f: impl Fn(&Handle) + Send + Sync + 'static) -> Step {
+        self.run.during_apply = Some(Box::new(f));
+        self
+    }
+}
+
+/// Terraform's output as one line of text, as [`super::unwrap_output`] makes it:
+/// diagnostics are boxed (`│`) and wrapped at 78 columns, so a message is only
+/// found whole once the box is removed and the lines are joined.
+pub fn unwrap_text(text: &str) -> String {
+    text.lines()
+        .map(|l| l.trim().trim_start_matches(['│', '╷', '╵']).trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Step {
+    /// The step's [`Step::calls`] count the calls answered (received minus those
+    /// answered with an injected fault), so a step under random faults still names
+    /// exact figures: one answer per logical operation, whatever the retries.
+    pub fn counts_answered(mut self) -> Step {
+        self.run.answered = true;
+        self
+    }
+
+    /// The step may send each of `actions` any number of times (credential
+    /// fetches, say, whose count depends on how many provider processes Terraform
+    /// starts and is not what the test is about); every other write must still be
+    /// named by [`Step::calls`].
+    pub fn may_call(mut self, actions: &[&str]) -> Step {
+        self.run
+            .may_call
+            .extend(actions.iter().map(|a| a.to_string()));
+        self
+    }
+}
+
+/// The actions of every resource change of a `show -json` plan.
+fn actions_of(plan: &Json) -> Actions {
+    let changes = plan["resource_changes"].as_array().into_iter().flatten();
+    changes
+        .map(|rc| {
+            let actions = rc["change"]["actions"].as_array().into_iter().flatten();
+            (
+                rc["address"].as_str().unwrap_or_default().to_string(),
+                actions
+                    .map(|a| a.as_str().unwrap_or_default().to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
 
 impl Acc {
-    /// `plan -out=tfplan` of the current files: the action of every resource
-    /// change, and Terraform's output (for [`Step::prints`]).
-    fn plan_with_output(&self) -> (Actions, String) {
-        let out = self
-            .ws
-            .terraform(&["plan", "-input=false", "-no-color", "-out=tfplan"]);
-        let plan = self.ws.terraform_json(&["show", "-json", "tfplan"]);
-        let actions = plan["resource_changes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|rc| {
-                let actions = rc["change"]["actions"].as_array().into_iter().flatten();
-                (
-                    rc["address"].as_str().unwrap_or_default().to_string(),
-                    actions
-                        .map(|a| a.as_str().unwrap_or_default().to_string())
-                        .collect(),
-                )
-            })
-            .collect();
-        (actions, unwrap_output(&out))
-    }
-
-    /// Applies the step's saved plan: it must succeed, mark every object for the
-    /// sweeper (real-cloud mode) and leave both re-plans empty, or, for a step with [`Step::fails_with`], fail. Then Terraform's
-    /// output must contain every text of `fails_with` and `prints`.
-    fn apply_step_plan(&self, step: &Step, plan_output: String) {
-        let args = ["apply", "-input=false", "-no-color", "tfplan"];
-        let out = if step.fails_with.is_empty() {
-            let out = self.ws.terraform(&args);
-            // In real-cloud mode, what was created is marked for the sweeper.
-            self.check_marked();
-            self.expect_empty_plan(&["-refresh=false"]);
-            self.expect_empty_plan(&[]);
-            out
+    /// The Terraform commands of `step`: write its configuration, plan, apply (or
+    /// not), re-plan; checks the actions, the plan, the outcome and the output.
+    fn run_commands(&self, step: &Step) {
+        let spec = &step.run;
+        let config = self.substitute(&step.config);
+        if spec.verbatim {
+            self.ws.write("main.tf", &config);
+            *self.config.borrow_mut() = config;
+        } else if spec.own_provider {
+            self.write_config_without_provider(&config);
         } else {
-            self.ws.terraform_fails(&args)
+            self.write_config_without_provider(&format!("{}\n{config}", self.provider_block()));
+        }
+        // A step that applies must not create an object the sweeper cannot find
+        // (real-cloud mode); a plan-only step creates nothing.
+        if !spec.plan_only {
+            self.check_plan_marked();
+        }
+        let mut printed = String::new();
+        let mut unwrapped = Vec::new();
+        let mut record = |out: &std::process::Output| {
+            let text = format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            unwrapped.push(unwrap_text(&text));
+            printed += &text;
+            printed += "\n";
         };
-        let output = format!("{plan_output} {}", unwrap_output(&out));
-        for text in step.fails_with.iter().chain(&step.prints) {
+        let failing = spec.fails.is_some();
+        let mut args = vec!["plan", "-input=false", "-no-color", "-out=tfplan"];
+        args.extend(spec.plan_args.iter().map(String::as_str));
+        let out = self.ws.terraform_unchecked(&args);
+        record(&out);
+        if !out.status.success() {
+            let report = self.ws.report("the step's plan failed", &args, &out);
+            assert!(failing, "{report}{}", self.emulator_report());
             assert!(
-                output.contains(text.as_str()),
-                "Terraform's output does not say {text:?}: {output}"
+                step.actions.is_empty() && spec.plan_checks.is_empty(),
+                "the step expects a plan (actions or plan checks): {report}"
+            );
+        } else {
+            let plan = self.ws.terraform_json(&["show", "-json", "tfplan"]);
+            let planned = actions_of(&plan);
+            for (address, want) in &step.actions {
+                let got = action(&planned, address);
+                assert_eq!(got, *want, "planned actions of {address}: {planned:?}");
+            }
+            for check in &spec.plan_checks {
+                check(&plan);
+            }
+            assert!(
+                !(failing && spec.plan_only),
+                "{}",
+                self.ws
+                    .report("the step's plan should have failed", &args, &out)
+            );
+            if !spec.plan_only {
+                let out = self.apply_saved_plan(spec.during_apply.as_deref());
+                record(&out);
+                let args = ["apply", "-input=false", "-no-color", "tfplan"];
+                if failing {
+                    assert!(
+                        !out.status.success(),
+                        "{}",
+                        self.ws
+                            .report("the step's apply should have failed", &args, &out)
+                    );
+                } else {
+                    assert!(
+                        out.status.success(),
+                        "{}{}",
+                        self.ws.report("the step's apply failed", &args, &out),
+                        self.emulator_report()
+                    );
+                    self.check_marked();
+                    for extra in [&["-refresh=false"][..], &[][..]] {
+                        let mut args = vec!["plan", "-input=false", "-no-color"];
+                        args.push("-detailed-exitcode");
+                        args.extend_from_slice(extra);
+                        let out = self.ws.terraform_unchecked(&args);
+                        record(&out);
+                        assert!(
+                            out.status.code() == Some(0),
+                            "{}{}",
+                            self.ws.report("expected an empty plan", &args, &out),
+                            self.emulator_report()
+                        );
+                    }
+                }
+            }
+        }
+        let text = unwrapped.join("\n");
+        if let Some(needles) = &spec.fails {
+            for needle in needles {
+                assert!(
+                    text.contains(needle.as_str()),
+                    "the step failed without {needle:?}:\n{text}"
+                );
+            }
+        }
+        for needle in &spec.prints {
+            assert!(
+                text.contains(needle.as_str()),
+                "the step did not print {needle:?}:\n{text}"
             );
         }
+        for check in &spec.output_checks {
+            check(&printed);
+        }
     }
+
+    /// The provider block of this run (the emulator's or the account's
+    /// credentials) with both endpoints set to `endpoint` and, given `secret_key`,
+    /// that secret instead of the right one.
+    pub fn provider_block_with(&self, endpoint: Option<&str>, secret_key: Option<&str>) -> String {
+        match &self.real {
+            Some(real) => {
+                let mut real = real.clone();
+                if let Some(e) = endpoint {
+                    real.eci_endpoint = Some(e.to_string());
+                    real.ecs_endpoint = Some(e.to_string());
+                }
+                if let Some(s) = secret_key {
+                    real.access_key_secret = s.to_string();
+                }
+                real.provider_block()
+            }
+            None => {
+                let block = super::provider_block(endpoint.unwrap_or(&self.emu.endpoint()));
+                match secret_key {
+                    Some(s) => block.replace("\"emulator-secret\"", &format!("{s:?}")),
+                    None => block,
+                }
+            }
+        }
+    }
+
+    /// The account and endpoints of a real-cloud run (`None` against the emulator).
+    pub fn real_cloud(&self) -> Option<&super::real::RealCloud> {
+        self.real.as_ref()
+    }
+
+    /// The AccessKey ID, secret and STS token this run signs with (the emulator's,
+    /// or the account's in real-cloud mode), for tests that put them somewhere
+    /// else (environment, profile file) or search Terraform's output for them.
+    /// Never print them.
+    pub fn credentials(&self) -> (String, String, Option<String>) {
+        match &self.real {
+            Some(real) => (
+                real.access_key_id.clone(),
+                real.access_key_secret.clone(),
+                real.security_token.clone(),
+            ),
+            None => ("emulator".into(), "emulator-secret".into(), None),
+        }
+    }
+
+    /// Calls per action, as the step counts them (see [`Step::counts_answered`]).
+    fn step_call_counts(&self, step: &Step) -> BTreeMap<String, u64> {
+        if !step.run.answered {
+            return self.call_counts();
+        }
+        let counts = self.emu.call_counts();
+        let faulted = |a: &str| counts.faulted.get(a).copied().unwrap_or(0);
+        counts
+            .received
+            .iter()
+            .map(|(a, n)| (a.clone(), n - faulted(a)))
+            .collect()
+    }
+
+    /// `apply tfplan`, with `during` running on a thread meanwhile.
+    fn apply_saved_plan(
+        &self,
+        during: Option<&(dyn Fn(&Handle) + Send + Sync)>,
+    ) -> std::process::Output {
+        let args = ["apply", "-input=false", "-no-color", "tfplan"];
+        let Some(during) = during else {
+            return self.ws.terraform_unchecked(&args);
+        };
+        assert!(
+            !self.is_real(),
+            "during_apply acts on the emulator: skip the test in real-cloud mode"
+        );
+        let emu = &self.emu;
+        std::thread::scope(|s| {
+            let side = s.spawn(move || during(emu));
+            let out = self.ws.terraform_unchecked(&args);
+            side.join().expect("the step's during_apply thread");
+            out
+        })
+    }
+}
+
+#[test]
+fn terraform_data_creates_no_object_to_mark() {
+    let state = serde_json::json!({"resources": [
+        {"mode": "managed", "type": "terraform_data", "address": "terraform_data.x",
+         "values": {"id": "x"}},
+        {"mode": "managed", "type": "aliyun_eci_image_cache", "address": "aliyun_eci_image_cache.c",
+         "values": {"image_cache_name": "tf-acc-web", "tags": {"tf-acc": "true"}}}
+    ]});
+    assert_eq!(super::real::check_marked(&state), Ok(()));
+    let untagged = serde_json::json!({"resources": [
+        {"mode": "managed", "type": "aliyun_eci_image_cache", "address": "aliyun_eci_image_cache.c",
+         "values": {"image_cache_name": "tf-acc-web"}}
+    ]});
+    assert!(super::real::check_marked(&untagged).is_err());
 }
