@@ -115,8 +115,10 @@ fn is_write(action: &str) -> bool {
 
 impl Acc {
     /// Runs `step`: plan (its actions must match), apply that plan, both re-plans
-    /// empty, then the call counts, the requests sent and the checks.
-    pub fn run(&self, step: Step) {
+    /// empty, then the call counts, the requests sent and the checks. Returns the
+    /// apply's output as one line (see [`unwrap_output`](super::unwrap_output)),
+    /// to look for warnings.
+    pub fn run(&self, step: Step) -> String {
         // Calls and requests are the emulator's to count; in real-cloud mode the
         // step checks plans and state only, and reports the rest as skipped.
         let real = self.is_real();
@@ -135,15 +137,112 @@ impl Acc {
             let got = action(&planned, address);
             assert_eq!(got, *want, "planned actions of {address}: {planned:?}");
         }
-        self.ws.terraform(&["apply", "-input=false", "tfplan"]);
+        let out = self
+            .ws
+            .terraform(&["apply", "-input=false", "-no-color", "tfplan"]);
         self.expect_empty_plan(&["-refresh=false"]);
         self.expect_empty_plan(&[]);
         if real {
             for check in &step.checks {
                 check(self);
             }
-            return;
+            return super::unwrap_output(&out);
         }
+        self.check_requests(&step, &before);
+        for check in &step.checks {
+            check(self);
+        }
+        super::unwrap_output(&out)
+    }
+}
+
+#[test]
+fn edits_must_match_exactly_once() {
+    assert_eq!(
+        edit("a = 1\nb = 2\n", &[("b = 2", "b = 3")]),
+        "a = 1\nb = 3\n"
+    );
+    let twice = std::panic::catch_unwind(|| edit("x\nx\n", &[("x", "y")]));
+    assert!(twice.is_err(), "an ambiguous edit is refused");
+    let missing = std::panic::catch_unwind(|| edit("x\n", &[("z", "y")]));
+    assert!(missing.is_err(), "an edit that matches nothing is refused");
+}
+
+// --- s14-steps-b: steps whose apply must fail; the request checks of a step ---
+
+/// A step whose apply must fail, made by [`Step::fails_with`] and run by
+/// [`Acc::run_fails`].
+pub struct FailingStep {
+    step: Step,
+    texts: Vec<String>,
+}
+
+impl Step {
+    /// The apply of this step must fail, and its output (diagnostics unboxed and
+    /// joined into one line, see [`unwrap_output`](super::unwrap_output)) must
+    /// contain `text`. Run it with [`Acc::run_fails`].
+    pub fn fails_with(self, text: &str) -> FailingStep {
+        FailingStep {
+            step: self,
+            texts: vec![text.to_string()],
+        }
+    }
+}
+
+impl FailingStep {
+    /// The output must contain `text` as well.
+    pub fn fails_with(mut self, text: &str) -> FailingStep {
+        self.texts.push(text.to_string());
+        self
+    }
+}
+
+impl Acc {
+    /// Runs a step whose apply must fail: plan (its actions must match), apply that
+    /// plan, which must fail with every expected text in its output; then the call
+    /// counts, the requests sent (emulator only) and the checks, as [`Acc::run`].
+    /// The re-plans are not checked: a failed apply leaves work to do. Returns the
+    /// output as one line, for assertions on values known only afterwards.
+    pub fn run_fails(&self, failing: FailingStep) -> String {
+        let FailingStep { step, texts } = failing;
+        let real = self.is_real();
+        if real {
+            self.emulator_only("the step's API calls and requests");
+        }
+        let before = if real {
+            BTreeMap::new()
+        } else {
+            self.call_counts()
+        };
+        self.write_config(&step.config);
+        let planned = self.plan_actions();
+        for (address, want) in &step.actions {
+            let got = action(&planned, address);
+            assert_eq!(got, *want, "planned actions of {address}: {planned:?}");
+        }
+        let out = self
+            .ws
+            .terraform_fails(&["apply", "-input=false", "-no-color", "tfplan"]);
+        let out = super::unwrap_output(&out);
+        for text in &texts {
+            assert!(
+                out.contains(text.as_str()),
+                "the failed apply does not say {text:?}: {out}"
+            );
+        }
+        if !real {
+            self.check_requests(&step, &before);
+        }
+        for check in &step.checks {
+            check(self);
+        }
+        out
+    }
+
+    /// The calls `step` names were sent exactly as often as it says since
+    /// `before`, no write it does not name was sent, and the last requests carry
+    /// (or omit) the parameters it names. Emulator only.
+    fn check_requests(&self, step: &Step, before: &BTreeMap<String, u64>) {
         let after = self.call_counts();
         let delta =
             |a: &str| after.get(a).copied().unwrap_or(0) - before.get(a).copied().unwrap_or(0);
@@ -182,20 +281,5 @@ impl Acc {
                 );
             }
         }
-        for check in &step.checks {
-            check(self);
-        }
     }
-}
-
-#[test]
-fn edits_must_match_exactly_once() {
-    assert_eq!(
-        edit("a = 1\nb = 2\n", &[("b = 2", "b = 3")]),
-        "a = 1\nb = 3\n"
-    );
-    let twice = std::panic::catch_unwind(|| edit("x\nx\n", &[("x", "y")]));
-    assert!(twice.is_err(), "an ambiguous edit is refused");
-    let missing = std::panic::catch_unwind(|| edit("x\n", &[("z", "y")]));
-    assert!(missing.is_err(), "an edit that matches nothing is refused");
 }
