@@ -17,7 +17,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 # Acceptance modules that support the real-cloud mode, and those that do not yet.
-ported=(image_cache:: pipeline_execution::)
+ported=(image_cache:: image_pipeline:: pipeline_execution::)
 not_ported=(data_cache:: data_sources:: examples:: reliability:: secrets::)
 
 emulator=0
