@@ -186,7 +186,10 @@ pub fn report_skip(kind: &str, what: &str) {
         .name()
         .unwrap_or("<unnamed test>")
         .to_string();
-    let _ = writeln!(std::io::stderr().lock(), "SKIPPED ({kind}): {test}: {what}");
+    // One write of the whole line: `writeln!` on unbuffered stderr writes each
+    // piece apart, and another thread's "test ... ok" could land in between.
+    let line = format!("SKIPPED ({kind}): {test}: {what}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// For a test that only an emulator can run (fault injection, clock, out-of-band
