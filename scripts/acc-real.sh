@@ -17,7 +17,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 # Acceptance modules that support the real-cloud mode, and those that do not yet.
-ported=(image_cache:: image_pipeline:: pipeline_execution::)
+ported=(coalesced_refresh:: image_cache:: image_pipeline:: pipeline_execution::)
 not_ported=(data_cache:: data_sources:: examples:: reliability:: secrets::)
 
 emulator=0
@@ -128,6 +128,12 @@ resource "aliyun_eci_image_cache" "left" {
   vswitch_id        = "$ALIYUN_ACC_VSWITCH_ID"
   tags              = { "tf-acc" = "true" }
 }
+resource "aliyun_ecs_image_pipeline" "left" {
+  name            = "tf-acc-left-template"
+  base_image_type = "IMAGE_FAMILY"
+  base_image      = "acs:alibaba_cloud_linux_3_2104_lts_x64"
+  tags            = { "tf-acc" = "true" }
+}
 resource "aliyun_eci_image_cache" "not_ours" {
   image_cache_name  = "production-cache"
   images            = ["nginx:1.25"]
@@ -139,7 +145,7 @@ EOF
     CHECKPOINT_DISABLE=1 terraform apply -auto-approve -input=false -no-color >"$work/leftovers.log" 2>&1) ||
     { cat "$work/leftovers.log"; exit 1; }
   rm -f "$work/leftovers/terraform.tfstate"
-  echo "3 caches named tf-acc-left-* and 1 production-cache created; state thrown away"
+  echo "3 caches and 1 image template named tf-acc-left-*, and 1 production-cache created; state thrown away"
 fi
 
 # Whatever a failed test left behind.
@@ -149,14 +155,15 @@ sweep_status=0
 if [ "$emulator" = 1 ]; then
   echo "== sweep again: nothing of ours may be left, production-cache must be"
   "$root/target/debug/tf-acc-sweep" | tee "$work/sweep2.log"
-  grep -q "0 image cache(s), 0 data cache(s), 0 running image build(s)" "$work/sweep2.log" ||
+  grep -q "0 image cache(s), 0 data cache(s), 0 running image build(s), 0 image template(s)" "$work/sweep2.log" ||
     { echo "the sweeper left objects behind" >&2; exit 1; }
-  python3 - "$ALIYUN_ACC_ENDPOINT" <<'PY' || { echo "the sweeper deleted production-cache, which is not a test's" >&2; exit 1; }
+  python3 - "$ALIYUN_ACC_ENDPOINT" <<'PY' || { echo "the sweeper deleted an object that is not a test's" >&2; exit 1; }
 import json, sys, urllib.request
 state = json.load(urllib.request.urlopen(sys.argv[1] + "/_emulator/state"))
 assert any(c.get("image_cache_name") == "production-cache" for c in state["image_caches"]), state
+assert any(p.get("name") == "tf-acc-golden" for p in state["image_pipelines"]), "the account's template"
 PY
-  echo "production-cache survived"
+  echo "production-cache and the account's image template survived"
 fi
 [ "$sweep_status" = 0 ] || exit "$sweep_status"
 exit "$status"
