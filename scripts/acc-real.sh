@@ -72,18 +72,22 @@ export ALIYUN_ACC_REAL=1
 
 start=$(date +%s)
 set +e
-cargo test --test integration -- "${filters[@]}" --test-threads 4 2>&1 | tee "$work/test.log"
+# libtest writes "test NAME ... " and its result apart, so a SKIPPED line (written
+# to stderr by a test thread) could land in between: the two streams are kept apart,
+# test lines from stdout, SKIPPED lines (and cargo's own messages) from stderr.
+cargo test --test integration -- "${filters[@]}" --test-threads 4 2>"$work/stderr.log" | tee "$work/test.log"
 status=${PIPESTATUS[0]}
+cat "$work/stderr.log" >&2
 set -e
 elapsed=$(( $(date +%s) - start ))
 
 passed=$(grep -cE '^test .* \.\.\. ok$' "$work/test.log" || true)
 failed=$(grep -cE '^test .* \.\.\. FAILED$' "$work/test.log" || true)
 # A whole test skipped returned at once (libtest says "ok"): not counted as passed.
-whole=$(grep -E '^SKIPPED \((emulator-only test|needs account settings)\): ' "$work/test.log" |
+whole=$(grep -E '^SKIPPED \((emulator-only test|needs account settings)\): ' "$work/stderr.log" |
   sed -E 's/^SKIPPED \([^)]*\): ([^:]+(::[^:]+)*): .*/\1/' | sort -u || true)
 whole_count=$(printf '%s' "$whole" | grep -c . || true)
-partial=$(grep -cE '^SKIPPED \(emulator-only assertion\)' "$work/test.log" || true)
+partial=$(grep -cE '^SKIPPED \(emulator-only assertion\)' "$work/stderr.log" || true)
 echo
 echo "== real-cloud mode summary ($elapsed s)"
 echo "tests run and passed:      $(( passed - whole_count ))"
