@@ -75,18 +75,22 @@ export ALIYUN_ACC_REAL=1
 
 start=$(date +%s)
 set +e
-cargo test --test integration -- "${filters[@]}" --test-threads 4 2>&1 | tee "$work/test.log"
+# libtest writes "test NAME ... " and its result apart, so a SKIPPED line (written
+# to stderr by a test thread) could land in between: the two streams are kept apart,
+# test lines from stdout, SKIPPED lines (and cargo's own messages) from stderr.
+cargo test --test integration -- "${filters[@]}" --test-threads 4 2>"$work/stderr.log" | tee "$work/test.log"
 status=${PIPESTATUS[0]}
+cat "$work/stderr.log" >&2
 set -e
 elapsed=$(( $(date +%s) - start ))
 
 passed=$(grep -cE '^test .* \.\.\. ok$' "$work/test.log" || true)
 failed=$(grep -cE '^test .* \.\.\. FAILED$' "$work/test.log" || true)
 # A whole test skipped returned at once (libtest says "ok"): not counted as passed.
-whole=$(grep -E '^SKIPPED \((emulator-only test|needs account settings)\): ' "$work/test.log" |
+whole=$(grep -E '^SKIPPED \((emulator-only test|needs account settings)\): ' "$work/stderr.log" |
   sed -E 's/^SKIPPED \([^)]*\): ([^:]+(::[^:]+)*): .*/\1/' | sort -u || true)
 whole_count=$(printf '%s' "$whole" | grep -c . || true)
-partial=$(grep -cE '^SKIPPED \(emulator-only assertion\)' "$work/test.log" || true)
+partial=$(grep -cE '^SKIPPED \(emulator-only assertion\)' "$work/stderr.log" || true)
 echo
 echo "== real-cloud mode summary ($elapsed s)"
 echo "tests run and passed:      $(( passed - whole_count ))"
@@ -131,6 +135,12 @@ resource "aliyun_eci_image_cache" "left" {
   vswitch_id        = "$ALIYUN_ACC_VSWITCH_ID"
   tags              = { "tf-acc" = "true" }
 }
+resource "aliyun_ecs_image_pipeline" "left" {
+  name            = "tf-acc-left-template"
+  base_image_type = "IMAGE_FAMILY"
+  base_image      = "acs:alibaba_cloud_linux_3_2104_lts_x64"
+  tags            = { "tf-acc" = "true" }
+}
 resource "aliyun_eci_image_cache" "not_ours" {
   image_cache_name  = "production-cache"
   images            = ["nginx:1.25"]
@@ -142,7 +152,7 @@ EOF
     CHECKPOINT_DISABLE=1 terraform apply -auto-approve -input=false -no-color >"$work/leftovers.log" 2>&1) ||
     { cat "$work/leftovers.log"; exit 1; }
   rm -f "$work/leftovers/terraform.tfstate"
-  echo "3 caches named tf-acc-left-* and 1 production-cache created; state thrown away"
+  echo "3 caches and 1 image template named tf-acc-left-*, and 1 production-cache created; state thrown away"
 fi
 
 # Whatever a failed test left behind.
@@ -152,14 +162,15 @@ sweep_status=0
 if [ "$emulator" = 1 ]; then
   echo "== sweep again: nothing of ours may be left, production-cache must be"
   "$root/target/debug/tf-acc-sweep" | tee "$work/sweep2.log"
-  grep -q "0 image cache(s), 0 data cache(s), 0 running image build(s)" "$work/sweep2.log" ||
+  grep -q "0 image cache(s), 0 data cache(s), 0 running image build(s), 0 image template(s)" "$work/sweep2.log" ||
     { echo "the sweeper left objects behind" >&2; exit 1; }
-  python3 - "$ALIYUN_ACC_ENDPOINT" <<'PY' || { echo "the sweeper deleted production-cache, which is not a test's" >&2; exit 1; }
+  python3 - "$ALIYUN_ACC_ENDPOINT" <<'PY' || { echo "the sweeper deleted an object that is not a test's" >&2; exit 1; }
 import json, sys, urllib.request
 state = json.load(urllib.request.urlopen(sys.argv[1] + "/_emulator/state"))
 assert any(c.get("image_cache_name") == "production-cache" for c in state["image_caches"]), state
+assert any(p.get("name") == "tf-acc-golden" for p in state["image_pipelines"]), "the account's template"
 PY
-  echo "production-cache survived"
+  echo "production-cache and the account's image template survived"
 fi
 [ "$sweep_status" = 0 ] || exit "$sweep_status"
 exit "$status"

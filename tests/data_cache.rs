@@ -878,14 +878,14 @@ fn api_calls_per_lifecycle_step() {
                 .plans(ADDR, &["create"])
                 .calls("CreateDataCache", 1)
                 .calls("DescribeDataCaches", CREATE_DESCRIBES),
-        )
+        );
     });
     step("no-op apply", &|| {
         t.run(
             Step::new(V1)
                 .plans(ADDR, &["no-op"])
                 .calls("DescribeDataCaches", 2),
-        )
+        );
     });
     step("update", &|| {
         t.run(
@@ -896,7 +896,7 @@ fn api_calls_per_lifecycle_step() {
             .plans(ADDR, &["update"])
             .calls("UpdateDataCache", 1)
             .calls("DescribeDataCaches", UPDATE_DESCRIBES),
-        )
+        );
     });
     step("destroy", &|| t.destroy());
     println!("aliyun_eci_data_cache API calls per step (plan, apply, re-plans):");

@@ -1,20 +1,20 @@
 //! `aliyun_ecs_image_pipeline_execution` under the real `terraform`, against the
 //! emulator: builds that succeed, fail, partly succeed, run on after apply, get
-//! cancelled on destroy, collide with a running build, are replaced and imported.
+//! cancelled on destroy, collide with a running build, are replaced and imported;
+//! written as steps (`acc::Step`): planned actions, the exact calls each step sends.
 //!
 //! In real-cloud mode (`ALIYUN_ACC_REAL=1`, see `acc::real`) the builds use the
 //! account's template (`ALIYUN_ACC_IMAGE_TEMPLATE_ID`), which must build
 //! successfully; tests of scripted outcomes (failures, timings) are emulator-only.
 //! Every build is tagged `tf-acc = "true"`.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aliyun_emulator::{Config, PipelineOutcome, TemplateSeed, Timings};
 
 use terraform_provider_aliyun::resources::ecs_image_pipeline_execution;
 
-use crate::acc::{action, skip_emulator_only_test, Acc};
+use crate::acc::{action, edit, skip_emulator_only_test, Acc, Step};
 
 const ADDR: &str = "aliyun_ecs_image_pipeline_execution.b";
 
@@ -99,8 +99,17 @@ fn a_successful_build_waits_for_the_image_and_imports() {
         r#"  triggers = { app_version = "1.4.2" }
   tags     = { team = "images", "tf-acc" = "true" }"#,
     );
-    let actions = t.apply(&config);
-    assert_eq!(action(&actions, ADDR), ["create"]);
+    // One start, with a client token and the tags.
+    t.run(
+        Step::new(config)
+            .plans(ADDR, &["create"])
+            .calls("StartImagePipelineExecution", 1)
+            .sends(
+                "StartImagePipelineExecution",
+                &[("ImagePipelineId", &ip), ("Tag.1.Key", "team")],
+            )
+            .sends_names("StartImagePipelineExecution", &["ClientToken"]),
+    );
     let r = t.resource(ADDR);
     let id = t.attr(ADDR, "id");
     assert!(id.starts_with("exec-"), "{r:#}");
@@ -134,21 +143,15 @@ fn a_successful_build_waits_for_the_image_and_imports() {
     );
     assert_eq!(r["wait_for_completion"], true);
 
-    let emulator = t.emulator_only("one StartImagePipelineExecution with a ClientToken");
+    let emulator = t.emulator_only("a non-empty ClientToken");
     if emulator {
-        assert_eq!(t.calls("StartImagePipelineExecution"), 1);
         let sent = t.last_request("StartImagePipelineExecution");
-        assert_eq!(sent.get("ImagePipelineId"), Some(&ip));
-        assert!(
-            sent.get("ClientToken").is_some_and(|c| !c.is_empty()),
-            "{sent:?}"
-        );
-        assert_eq!(sent.get("Tag.1.Key").map(String::as_str), Some("team"));
+        assert!(sent["ClientToken"].len() >= 16, "{sent:?}");
     }
     assert_eq!(status(&t, &id), "SUCCESS");
 
     t.import_verify_schema(ADDR, &ecs_image_pipeline_execution::schema());
-    if emulator {
+    if t.emulator_only("an import starts no build (call count)") {
         assert_eq!(
             t.calls("StartImagePipelineExecution"),
             1,
@@ -168,12 +171,14 @@ fn a_failed_build_is_an_error_quoting_its_message_and_stays_tainted() {
         PipelineOutcome::Failed,
         "Step 3/7: make returned exit code 2.",
     );
-    let out = t.apply_fails(&build(&ip, ""));
-    assert!(
-        out.contains(
-            "it reached status FAILED: Step 3/7: make returned exit code 2 (ImageBuild.Failed)."
-        ),
-        "the status, the message once and the code: {out}"
+    // The status, the message once and the code.
+    let out = t.run(
+        Step::new(build(&ip, ""))
+            .plans(ADDR, &["create"])
+            .calls("StartImagePipelineExecution", 1)
+            .fails_with(
+                "it reached status FAILED: Step 3/7: make returned exit code 2 (ImageBuild.Failed).",
+            ),
     );
     let id = t.attr(ADDR, "id");
     assert!(t.tainted(ADDR), "the failed build is kept, tainted");
@@ -197,9 +202,13 @@ fn a_test_failure_is_an_error_and_keeps_the_image_id() {
         test_content: true,
         ..TemplateSeed::new("tested", PipelineOutcome::TestFailed)
     });
-    let out = t.apply_fails(&build(&ip, ""));
-    assert!(out.contains("Test 'nginx -t' failed"), "{out}");
-    assert!(out.contains("TEST_FAILED"), "{out}");
+    t.run(
+        Step::new(build(&ip, ""))
+            .plans(ADDR, &["create"])
+            .calls("StartImagePipelineExecution", 1)
+            .fails_with("Test 'nginx -t' failed")
+            .fails_with("TEST_FAILED"),
+    );
     assert!(t.tainted(ADDR));
     let r = t.resource(ADDR);
     assert_eq!(r["status"], "TEST_FAILED");
@@ -216,7 +225,12 @@ fn a_partial_success_is_a_warning() {
     }
     let t = Acc::new();
     let ip = template(&t, PipelineOutcome::PartitionSuccess, "");
-    let out = t.apply_output(&build(&ip, ""));
+    // The re-plans after the apply are empty (the step checks them).
+    let out = t.run(
+        Step::new(build(&ip, ""))
+            .plans(ADDR, &["create"])
+            .calls("StartImagePipelineExecution", 1),
+    );
     assert!(out.contains("Warning"), "{out}");
     assert!(out.contains("partly succeeded"), "{out}");
     assert!(
@@ -231,7 +245,6 @@ fn a_partial_success_is_a_warning() {
         out.contains(r["image_id"].as_str().unwrap()),
         "the image is named: {out}"
     );
-    t.expect_empty_plan(&[]);
 }
 
 #[test]
@@ -241,7 +254,11 @@ fn without_waiting_apply_returns_while_the_build_runs() {
         return;
     };
     let started = std::time::Instant::now();
-    t.apply(&build(&ip, "  wait_for_completion = false"));
+    t.run(
+        Step::new(build(&ip, "  wait_for_completion = false"))
+            .plans(ADDR, &["create"])
+            .calls("StartImagePipelineExecution", 1),
+    );
     assert!(
         started.elapsed() < Duration::from_secs(15),
         "did not wait for the 4 phases of 10 s: {:?}",
@@ -268,7 +285,11 @@ fn destroying_a_running_build_cancels_it_and_waits_for_cancelled() {
     } else {
         (template(&t, PipelineOutcome::Stuck, ""), None)
     };
-    t.apply(&build(&ip, "  wait_for_completion = false"));
+    t.run(
+        Step::new(build(&ip, "  wait_for_completion = false"))
+            .plans(ADDR, &["create"])
+            .calls("StartImagePipelineExecution", 1),
+    );
     let id = t.attr(ADDR, "id");
     if t.emulator_only("the build is BUILDING right after the start (scripted phases)") {
         assert_eq!(t.attr(ADDR, "status"), "BUILDING");
@@ -304,7 +325,11 @@ fn destroying_a_finished_build_only_forgets_it() {
     let Some((ip, _turn)) = golden(&t) else {
         return;
     };
-    t.apply(&build(&ip, ""));
+    t.run(
+        Step::new(build(&ip, ""))
+            .plans(ADDR, &["create"])
+            .calls("StartImagePipelineExecution", 1),
+    );
     let id = t.attr(ADDR, "id");
     t.destroy();
     if t.emulator_only("no CancelImagePipelineExecution call") {
@@ -324,38 +349,53 @@ fn a_triggers_change_starts_a_new_build() {
     let Some((ip, _turn)) = golden(&t) else {
         return;
     };
-    t.apply(&build(&ip, r#"  triggers = { app_version = "1.4.2" }"#));
+    let v1 = build(&ip, r#"  triggers = { app_version = "1.4.2" }"#);
+    t.run(
+        Step::new(v1.clone())
+            .plans(ADDR, &["create"])
+            .calls("StartImagePipelineExecution", 1),
+    );
     let first = t.attr(ADDR, "id");
     let first_image = t.attr(ADDR, "image_id");
-    let actions = t.apply(&build(&ip, r#"  triggers = { app_version = "1.5.0" }"#));
-    assert_eq!(action(&actions, ADDR), ["delete", "create"]);
-    let second = t.attr(ADDR, "id");
-    assert_ne!(second, first, "a new execution");
-    assert_ne!(t.attr(ADDR, "image_id"), first_image, "a new image");
-    let emulator = t.emulator_only("builds started and cancelled (call counts)");
-    if emulator {
-        assert_eq!(t.calls("StartImagePipelineExecution"), 2);
-        assert_eq!(
-            t.calls("CancelImagePipelineExecution"),
-            0,
-            "the first had finished"
-        );
-    }
+    // A new build; the first had finished, so none is cancelled.
+    t.run(
+        Step::new(edit(&v1, &[("1.4.2", "1.5.0")]))
+            .plans(ADDR, &["delete", "create"])
+            .calls("StartImagePipelineExecution", 1)
+            .calls("CancelImagePipelineExecution", 0)
+            .check(move |t| {
+                assert_ne!(t.attr(ADDR, "id"), first, "a new execution");
+                assert_ne!(t.attr(ADDR, "image_id"), first_image, "a new image");
+            }),
+    );
     // Adding a trigger to a build that had none is a change too.
-    t.apply(&build(&ip, ""));
+    let none = build(&ip, "");
+    t.run(
+        Step::new(none.clone())
+            .plans(ADDR, &["delete", "create"])
+            .calls("StartImagePipelineExecution", 1),
+    );
     let third = t.attr(ADDR, "id");
-    let actions = t.apply(&build(&ip, r#"  triggers = { app_version = "2.0.0" }"#));
-    assert_eq!(action(&actions, ADDR), ["delete", "create"]);
-    assert_ne!(t.attr(ADDR, "id"), third);
-    // Changing only wait_for_completion starts nothing.
-    let actions = t.apply(&build(
-        &ip,
-        "  triggers = { app_version = \"2.0.0\" }\n  wait_for_completion = false",
-    ));
-    assert_eq!(action(&actions, ADDR), ["update"]);
-    if emulator {
-        assert_eq!(t.calls("StartImagePipelineExecution"), 4);
-    }
+    let v3 = build(&ip, r#"  triggers = { app_version = "2.0.0" }"#);
+    t.run(
+        Step::new(v3.clone())
+            .plans(ADDR, &["delete", "create"])
+            .calls("StartImagePipelineExecution", 1)
+            .check(move |t| assert_ne!(t.attr(ADDR, "id"), third)),
+    );
+    // Changing only wait_for_completion starts nothing (the step refuses any write).
+    let fourth = t.attr(ADDR, "id");
+    t.run(
+        Step::new(edit(
+            &v3,
+            &[(
+                "app_version = \"2.0.0\" }",
+                "app_version = \"2.0.0\" }\n  wait_for_completion = false",
+            )],
+        ))
+        .plans(ADDR, &["update"])
+        .check(move |t| assert_eq!(t.attr(ADDR, "id"), fourth)),
+    );
 }
 
 #[test]
@@ -368,15 +408,22 @@ fn a_second_build_of_a_busy_template_names_the_running_one() {
     } else {
         (template(&t, PipelineOutcome::Stuck, ""), None)
     };
-    t.apply(&build(&ip, "  wait_for_completion = false"));
-    let running = t.attr(ADDR, "id");
-    let two = format!(
-        "{}\n{}",
-        build(&ip, "  wait_for_completion = false"),
-        build(&ip, "").replace("\"b\"", "\"second\"")
+    let one = build(&ip, "  wait_for_completion = false");
+    t.run(
+        Step::new(one.clone())
+            .plans(ADDR, &["create"])
+            .calls("StartImagePipelineExecution", 1),
     );
-    let out = t.apply_fails(&two);
-    assert!(out.contains("already building"), "{out}");
+    let running = t.attr(ADDR, "id");
+    let second = edit(&build(&ip, ""), &[("\"b\"", "\"second\"")]);
+    // The second start is refused: one start sent, and it fails.
+    let out = t.run(
+        Step::new(format!("{one}\n{second}"))
+            .plans(ADDR, &["no-op"])
+            .plans("aliyun_ecs_image_pipeline_execution.second", &["create"])
+            .calls("StartImagePipelineExecution", 1)
+            .fails_with("already building"),
+    );
     assert!(
         out.contains(&running),
         "the running execution is named: {out}"
@@ -410,11 +457,17 @@ fn a_build_started_without_waiting_is_imported_and_adopted() {
     let Some((ip, _turn)) = golden(&t) else {
         return;
     };
-    t.apply(&build(&ip, "  wait_for_completion = false"));
+    t.run(
+        Step::new(build(&ip, "  wait_for_completion = false"))
+            .plans(ADDR, &["create"])
+            .calls("StartImagePipelineExecution", 1),
+    );
     t.import_verify_schema(ADDR, &ecs_image_pipeline_execution::schema());
 }
 
-/// API calls per lifecycle step, printed as a table (`--nocapture`) and bounded.
+/// API calls per lifecycle step, counted exactly (reads included) and printed as
+/// a table (`--nocapture`). Each step is plan, apply of that plan, `plan
+/// -refresh=false` and `plan`: two refreshing plans read the build once each.
 #[test]
 fn api_calls_per_lifecycle_step() {
     if skip_emulator_only_test("API call counts per step") {
@@ -422,45 +475,59 @@ fn api_calls_per_lifecycle_step() {
     }
     let t = Acc::new();
     let ip = template(&t, PipelineOutcome::Success, "");
+    let describe = "DescribeImagePipelineExecutions";
     let mut rows = Vec::new();
     let mut step = |name: &str, run: &dyn Fn()| {
         let before = t.call_counts();
         run();
         let after = t.call_counts();
-        let diff: BTreeMap<String, u64> = after
+        let diff: Vec<(String, u64)> = after
             .iter()
             .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0)))
             .filter(|(_, v)| *v > 0)
             .collect();
         rows.push((name.to_string(), diff));
     };
+    // Create: the start, one read (the emulator's test builds end at once), and
+    // the re-plan's refresh.
     step("create", &|| {
-        t.write_config(&build(&ip, ""));
-        t.ws.terraform(&["apply", "-input=false", "-auto-approve"]);
+        t.run(
+            Step::new(build(&ip, ""))
+                .plans(ADDR, &["create"])
+                .calls("StartImagePipelineExecution", 1)
+                .calls(describe, 2),
+        );
     });
-    step("no-op apply", &|| {
-        t.ws.terraform(&["apply", "-input=false", "-auto-approve"]);
+    // Nothing to do: the two refreshes only.
+    step("no-op", &|| {
+        t.run(
+            Step::new(build(&ip, ""))
+                .plans(ADDR, &["no-op"])
+                .calls(describe, 2),
+        );
     });
+    // wait_for_completion only: no start, the refreshes and one read after update.
     step("update", &|| {
-        t.write_config(&build(&ip, "  wait_for_completion = false"));
-        t.ws.terraform(&["apply", "-input=false", "-auto-approve"]);
+        t.run(
+            Step::new(build(&ip, "  wait_for_completion = false"))
+                .plans(ADDR, &["update"])
+                .calls(describe, 3),
+        );
     });
     step("destroy", &|| {
         t.ws.terraform(&["destroy", "-input=false", "-auto-approve"]);
     });
     println!("aliyun_ecs_image_pipeline_execution API calls per step:");
     for (name, calls) in &rows {
-        println!("  {name:<12} {calls:?}");
+        println!("  {name:<8} {calls:?}");
     }
-    let of = |step: usize, action: &str| rows[step].1.get(action).copied().unwrap_or(0);
-    assert_eq!(of(0, "StartImagePipelineExecution"), 1);
-    assert!(of(0, "DescribeImagePipelineExecutions") <= 3, "{rows:?}");
-    assert_eq!(of(1, "DescribeImagePipelineExecutions"), 1, "{rows:?}");
-    assert_eq!(rows[1].1.len(), 1, "{rows:?}");
-    assert!(of(2, "DescribeImagePipelineExecutions") <= 2, "{rows:?}");
-    assert_eq!(of(2, "StartImagePipelineExecution"), 0);
-    assert_eq!(of(3, "CancelImagePipelineExecution"), 0);
-    assert!(of(3, "DescribeImagePipelineExecutions") <= 2, "{rows:?}");
+    // A finished build is forgotten: no cancel; the refresh, then the check that
+    // finds it finished.
+    assert_eq!(
+        rows[3].1,
+        [(describe.to_string(), 2)],
+        "destroy sends reads only: {rows:?}"
+    );
 }
 
 #[test]
@@ -471,9 +538,13 @@ fn a_build_that_outlives_its_timeout_is_tainted_then_cancelled_when_replaced() {
     let t = Acc::new();
     let ip = template(&t, PipelineOutcome::Stuck, "");
     let config = build(&ip, "  timeouts {\n    create = \"2s\"\n  }");
-    let out = t.apply_fails(&config);
-    assert!(out.contains("timed out after 2s"), "{out}");
-    assert!(out.contains("last status: BUILDING"), "{out}");
+    t.run(
+        Step::new(config.clone())
+            .plans(ADDR, &["create"])
+            .calls("StartImagePipelineExecution", 1)
+            .fails_with("timed out after 2s")
+            .fails_with("last status: BUILDING"),
+    );
     let stuck = t.attr(ADDR, "id");
     assert!(t.tainted(ADDR));
     assert_eq!(status(&t, &stuck), "BUILDING", "still running");
@@ -482,10 +553,16 @@ fn a_build_that_outlives_its_timeout_is_tainted_then_cancelled_when_replaced() {
     assert!(t
         .emu
         .patch_object(&ip, serde_json::json!({"Outcome": "SUCCESS"})));
-    let actions = t.apply(&config);
-    assert_eq!(action(&actions, ADDR), ["delete", "create"]);
-    assert_eq!(t.calls("CancelImagePipelineExecution"), 1);
-    assert_eq!(status(&t, &stuck), "CANCELLED");
-    assert_ne!(t.attr(ADDR, "id"), stuck);
-    assert_eq!(t.attr(ADDR, "status"), "SUCCESS");
+    t.run(
+        Step::new(config)
+            .plans(ADDR, &["delete", "create"])
+            .calls("CancelImagePipelineExecution", 1)
+            .calls("StartImagePipelineExecution", 1)
+            .sends("CancelImagePipelineExecution", &[("ExecutionId", &stuck)])
+            .check(move |t| {
+                assert_eq!(status(t, &stuck), "CANCELLED");
+                assert_ne!(t.attr(ADDR, "id"), stuck);
+                assert_eq!(t.attr(ADDR, "status"), "SUCCESS");
+            }),
+    );
 }

@@ -1,6 +1,8 @@
 //! `tf-acc-sweep` against an emulator reached only through its URL, seeded with
 //! what failed acceptance runs leave behind (objects named `tf-acc-*` or tagged
-//! `tf-acc=true`) next to objects that are not the tests' and must survive.
+//! `tf-acc=true`) next to objects that are not the tests' and must survive: caches,
+//! running builds and image templates (the account's build template is never
+//! swept, whatever its name).
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
@@ -8,13 +10,15 @@ use std::time::Duration;
 
 use aliyun_emulator::{Config, PipelineOutcome, TemplateSeed, Timings};
 use terraform_provider_aliyun::aliyun::{
-    CallContext, ClientToken, CreateDataCacheRequest, CreateImageCacheRequest, DataSource,
-    StartImagePipelineExecutionRequest, Tag,
+    CallContext, ClientToken, CreateDataCacheRequest, CreateImageCacheRequest,
+    CreateImagePipelineRequest, DataSource, StartImagePipelineExecutionRequest, Tag,
 };
 
 use crate::acc::Acc;
 
-fn sweep(t: &Acc, args: &[&str]) -> Output {
+/// Runs the sweeper; `keep` is the account's build template
+/// (`ALIYUN_ACC_IMAGE_TEMPLATE_ID`).
+fn sweep(t: &Acc, keep: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tf-acc-sweep"))
         .args(args)
         .env_clear()
@@ -23,6 +27,7 @@ fn sweep(t: &Acc, args: &[&str]) -> Output {
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "emulator-secret")
         .env("ALIBABA_CLOUD_REGION_ID", "cn-hangzhou")
         .env("ALIYUN_ACC_ENDPOINT", t.emu.endpoint())
+        .env("ALIYUN_ACC_IMAGE_TEMPLATE_ID", keep)
         .output()
         .expect("run tf-acc-sweep")
 }
@@ -53,6 +58,11 @@ fn the_sweeper_deletes_only_marked_leftovers_and_waits_for_them() {
             .seed_template(TemplateSeed::new(name, PipelineOutcome::Stuck))
     };
     let templates = [stuck("stuck-1"), stuck("stuck-2")];
+    // A template of the tests' whose (untagged) build never ends: the build is
+    // cancelled so that the template can go; and the account's build template,
+    // named like the tests' objects, which must stay.
+    let stuck_marked = stuck("tf-acc-stuck");
+    let account = stuck("tf-acc-account");
     let c = t.client();
     let cx = CallContext::default();
     let marked = || vec![Tag::new("tf-acc", "true")];
@@ -103,14 +113,41 @@ fn the_sweeper_deletes_only_marked_leftovers_and_waits_for_them() {
             let r = c.start_image_pipeline_execution(&req, &token, &cx);
             ids.insert(name, r.await.expect("seed").execution_id);
         }
+        let req = StartImagePipelineExecutionRequest {
+            image_pipeline_id: stuck_marked.clone(),
+            tag: vec![],
+        };
+        let token = ClientToken::generate();
+        let r = c.start_image_pipeline_execution(&req, &token, &cx);
+        ids.insert("build-of-marked", r.await.expect("seed").execution_id);
+        for (name, tag) in [
+            ("tf-acc-tpl-by-name", vec![]),
+            ("tpl-by-tag", marked()),
+            ("keep-tpl", vec![Tag::new("team", "web")]),
+        ] {
+            let req = CreateImagePipelineRequest {
+                base_image_type: "IMAGE_FAMILY".into(),
+                base_image: Some("acs:alibaba_cloud_linux_3_2104_lts_x64".into()),
+                name: Some(name.into()),
+                tag,
+                ..Default::default()
+            };
+            let token = ClientToken::generate();
+            let r = c.create_image_pipeline(&req, &token, &cx);
+            ids.insert(name, r.await.expect("seed").image_pipeline_id);
+        }
     });
+    ids.insert("tf-acc-stuck", stuck_marked);
+    ids.insert("tf-acc-account", account.clone());
 
     // A dry run lists the leftovers, deletes nothing, and says something is left.
-    let out = sweep(&t, &[]);
+    let out = sweep(&t, &account, &[]);
     let listing = text(&out);
     assert_eq!(out.status.code(), Some(1), "{listing}");
     assert!(
-        listing.contains("2 image cache(s), 1 data cache(s), 1 running image build(s)"),
+        listing.contains(
+            "2 image cache(s), 1 data cache(s), 2 running image build(s), 3 image template(s)"
+        ),
         "{listing}"
     );
     for name in [
@@ -118,16 +155,36 @@ fn the_sweeper_deletes_only_marked_leftovers_and_waits_for_them() {
         "left-by-tag",
         "tf-acc-data",
         "build-marked",
+        "build-of-marked",
+        "tf-acc-stuck",
+        "tf-acc-tpl-by-name",
+        "tpl-by-tag",
     ] {
-        assert!(listing.contains(&ids[name]), "{name} not listed: {listing}");
+        assert!(
+            listing.contains(&format!(" {} ", ids[name])),
+            "{name} not listed: {listing}"
+        );
     }
-    for name in ["keep-me", "keep-data", "build-other"] {
+    for name in ["keep-me", "keep-data", "build-other", "keep-tpl"] {
         assert!(!listing.contains(&ids[name]), "{name} listed: {listing}");
     }
-    assert_eq!(t.calls("DeleteImageCache") + t.calls("DeleteDataCache"), 0);
+    assert!(
+        listing.contains(&format!(
+            "the account's build template {account} is never swept"
+        )),
+        "{listing}"
+    );
+    assert!(
+        !listing.contains(&format!("image template {account}")),
+        "{listing}"
+    );
+    assert_eq!(
+        t.calls("DeleteImageCache") + t.calls("DeleteDataCache") + t.calls("DeleteImagePipeline"),
+        0
+    );
 
     // With --yes it removes them and waits until they are gone.
-    let out = sweep(&t, &["--yes", "--timeout", "60"]);
+    let out = sweep(&t, &account, &["--yes", "--timeout", "60"]);
     let log = text(&out);
     assert!(out.status.success(), "{log}");
     assert!(log.contains("waiting: "), "{log}");
@@ -147,6 +204,20 @@ fn the_sweeper_deletes_only_marked_leftovers_and_waits_for_them() {
         "{state:#}"
     );
     assert_eq!(names("data_caches", "name"), ["keep-data"], "{state:#}");
+    let mut templates = names("image_pipelines", "name");
+    templates.sort();
+    assert_eq!(
+        templates,
+        ["keep-tpl", "stuck-1", "stuck-2", "tf-acc-account"],
+        "{state:#}"
+    );
+    // The template with a running build was refused until its build was cancelled.
+    let refused = t
+        .requests("DeleteImagePipeline")
+        .iter()
+        .filter(|r| r.code.as_deref() == Some("InvalidImagePipeline.HasRunningExecution"))
+        .count();
+    assert!(refused >= 1, "{:?}", t.requests("DeleteImagePipeline"));
     let status = |id: &str| {
         t.block_on(c.describe_image_pipeline_execution(id, &cx))
             .expect("describe")
@@ -154,14 +225,18 @@ fn the_sweeper_deletes_only_marked_leftovers_and_waits_for_them() {
             .status
     };
     assert_eq!(status(&ids["build-marked"]), "CANCELLED");
+    // Deleted with its template: no longer returned.
+    let gone = t.block_on(c.describe_image_pipeline_execution(&ids["build-of-marked"], &cx));
+    assert_eq!(gone.expect("describe"), None);
     assert_ne!(status(&ids["build-other"]), "CANCELLED");
 
     // A second run finds nothing.
-    let out = sweep(&t, &["--yes"]);
+    let out = sweep(&t, &account, &["--yes"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("0 image cache(s), 0 data cache(s), 0 running image build(s)"),
+        String::from_utf8_lossy(&out.stdout).contains(
+            "0 image cache(s), 0 data cache(s), 0 running image build(s), 0 image template(s)"
+        ),
         "{}",
         text(&out)
     );

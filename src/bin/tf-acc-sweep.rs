@@ -7,9 +7,14 @@
 //!
 //! - ECI image caches and data caches whose name has the prefix or that carry the
 //!   tag: deleted, then polled until the API no longer returns them;
-//! - ECS image pipeline executions with the tag that are still running: cancelled,
-//!   then polled until they leave the running statuses (executions cannot be
-//!   deleted; the image template is the account's and is left alone).
+//! - ECS image pipeline executions that are still running and carry the tag or
+//!   build a template swept below: cancelled, then polled until they leave the
+//!   running statuses (executions cannot be deleted);
+//! - ECS image templates whose name has the prefix or that carry the tag: deleted
+//!   (a template is refused while one of its builds runs, so the sweeper asks again
+//!   once the builds above are cancelled), then polled until they are gone. The
+//!   account's template named by `ALIYUN_ACC_IMAGE_TEMPLATE_ID` (the real-cloud
+//!   mode's build template) is never swept, whatever its name.
 //!
 //! Without `--yes` it only lists what it would do. Settings come from the same
 //! environment as the real-cloud acceptance mode: `ALIBABA_CLOUD_ACCESS_KEY_ID`,
@@ -25,8 +30,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _};
 use terraform_provider_aliyun::aliyun::{
     ApiError, CallContext, CancelImagePipelineExecutionRequest, Client, ClientConfig, ClientToken,
-    Credentials, DeleteDataCacheRequest, DeleteImageCacheRequest, DescribeDataCachesRequest,
-    DescribeImageCachesRequest, DescribeImagePipelineExecutionsRequest, Tag,
+    Credentials, DeleteDataCacheRequest, DeleteImageCacheRequest, DeleteImagePipelineRequest,
+    DescribeDataCachesRequest, DescribeImageCachesRequest, DescribeImagePipelineExecutionsRequest,
+    DescribeImagePipelinesRequest, Tag,
 };
 
 /// Statuses of an execution that is still running (and can be cancelled).
@@ -47,14 +53,16 @@ struct Options {
     tag_value: String,
     yes: bool,
     timeout: Duration,
+    /// The account's build template (`ALIYUN_ACC_IMAGE_TEMPLATE_ID`): never swept.
+    keep_template: Option<String>,
 }
 
 fn usage() -> &'static str {
     "usage: tf-acc-sweep [--region R] [--prefix tf-acc-] [--tag tf-acc=true] [--timeout SECONDS] [--yes]\n\
-     Lists (and with --yes deletes) the ECI image/data caches and cancels the ECS image\n\
-     builds left by acceptance tests in a region. Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID,\n\
-     ALIBABA_CLOUD_ACCESS_KEY_SECRET[, ALIBABA_CLOUD_SECURITY_TOKEN]; endpoint override:\n\
-     ALIYUN_ACC_ENDPOINT."
+     Lists (and with --yes deletes) the ECI image/data caches and the ECS image templates,\n\
+     and cancels the ECS image builds, left by acceptance tests in a region. Credentials:\n\
+     ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET[, ALIBABA_CLOUD_SECURITY_TOKEN];\n\
+     endpoint override: ALIYUN_ACC_ENDPOINT; never swept: ALIYUN_ACC_IMAGE_TEMPLATE_ID."
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -65,6 +73,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
         tag_value: "true".into(),
         yes: false,
         timeout: Duration::from_secs(900),
+        keep_template: None,
     };
     let mut args = args.peekable();
     while let Some(a) = args.next() {
@@ -98,7 +107,12 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
 
 fn main() -> ExitCode {
     let options = match parse(std::env::args().skip(1)) {
-        Ok(o) => o,
+        Ok(o) => Options {
+            keep_template: std::env::var("ALIYUN_ACC_IMAGE_TEMPLATE_ID")
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
+            ..o
+        },
         Err(msg) => {
             if !msg.is_empty() {
                 eprintln!("tf-acc-sweep: {msg}");
@@ -157,11 +171,15 @@ struct Found {
     image_caches: Vec<(String, String)>,
     data_caches: Vec<(String, String, String, String)>,
     executions: Vec<(String, String)>,
+    templates: Vec<(String, String)>,
 }
 
 impl Found {
     fn count(&self) -> usize {
-        self.image_caches.len() + self.data_caches.len() + self.executions.len()
+        self.image_caches.len()
+            + self.data_caches.len()
+            + self.executions.len()
+            + self.templates.len()
     }
 }
 
@@ -200,11 +218,33 @@ async fn find(client: &Client, o: &Options, cx: &CallContext) -> Result<Found, A
         }],
         ..Default::default()
     };
-    for e in client
+    let mut running = client
         .describe_all_image_pipeline_executions(&tagged, cx)
+        .await?;
+    for p in client
+        .describe_all_image_pipelines(&DescribeImagePipelinesRequest::default(), cx)
         .await?
     {
-        if RUNNING.contains(&e.status.as_str()) {
+        if o.keep_template.as_deref() == Some(p.image_pipeline_id.as_str())
+            || !marked(&p.name, &p.tags)
+        {
+            continue;
+        }
+        // Its builds, tagged or not: the template cannot go while one runs.
+        let builds = DescribeImagePipelineExecutionsRequest {
+            image_pipeline_id: Some(p.image_pipeline_id.clone()),
+            ..Default::default()
+        };
+        running.extend(
+            client
+                .describe_all_image_pipeline_executions(&builds, cx)
+                .await?,
+        );
+        found.templates.push((p.image_pipeline_id, p.name));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for e in running {
+        if RUNNING.contains(&e.status.as_str()) && seen.insert(e.execution_id.clone()) {
             found.executions.push((e.execution_id, e.status));
         }
     }
@@ -217,11 +257,12 @@ async fn sweep(o: &Options) -> anyhow::Result<usize> {
     let cx = CallContext::default();
     let found = find(&client, o, &cx).await.context("listing the objects")?;
     println!(
-        "{region}: {} image cache(s), {} data cache(s), {} running image build(s) marked \
-         {:?} or {}={}",
+        "{region}: {} image cache(s), {} data cache(s), {} running image build(s), {} image \
+         template(s) marked {:?} or {}={}",
         found.image_caches.len(),
         found.data_caches.len(),
         found.executions.len(),
+        found.templates.len(),
         o.prefix,
         o.tag_key,
         o.tag_value
@@ -234,6 +275,12 @@ async fn sweep(o: &Options) -> anyhow::Result<usize> {
     }
     for (id, status) in &found.executions {
         println!("  image build {id} ({status})");
+    }
+    for (id, name) in &found.templates {
+        println!("  image template {id} {name:?}");
+    }
+    if let Some(id) = &o.keep_template {
+        println!("  (the account's build template {id} is never swept)");
     }
     if found.count() == 0 {
         return Ok(0);
@@ -254,11 +301,13 @@ async fn sweep(o: &Options) -> anyhow::Result<usize> {
         remove(&client, &left, &mut asked, &cx).await;
         if Instant::now() + delay > deadline {
             eprintln!(
-                "still there after {:?}: {} image cache(s), {} data cache(s), {} image build(s)",
+                "still there after {:?}: {} image cache(s), {} data cache(s), {} image build(s), \
+                 {} image template(s)",
                 o.timeout,
                 left.image_caches.len(),
                 left.data_caches.len(),
-                left.executions.len()
+                left.executions.len(),
+                left.templates.len()
             );
             return Ok(left.count());
         }
@@ -319,6 +368,15 @@ async fn remove(
         };
         let r = client.cancel_image_pipeline_execution(&req, cx).await;
         report(id, "cancelling image build", r.map(drop));
+    }
+    // After the cancels: a template with a running build is refused
+    // (`InvalidImagePipeline.HasRunningExecution`) and asked again next round.
+    for (id, _) in &found.templates {
+        let req = DeleteImagePipelineRequest {
+            image_pipeline_id: id.clone(),
+        };
+        let r = client.delete_image_pipeline(&req, cx).await;
+        report(id, "deleting image template", r.map(drop));
     }
 }
 

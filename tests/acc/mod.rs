@@ -389,6 +389,10 @@ impl Acc {
                     "aliyun_eci_data_cache" => self
                         .block_on(client.describe_data_cache(&id, &cx))
                         .map(|c| c.map(|c| c.status)),
+                    // Image templates too (they have no status: there or not).
+                    "aliyun_ecs_image_pipeline" => self
+                        .block_on(client.describe_image_pipeline(&id, &cx))
+                        .map(|p| p.map(|p| format!("template {:?}", p.name))),
                     _ => continue,
                 };
                 match left {

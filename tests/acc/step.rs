@@ -118,8 +118,10 @@ fn is_write(action: &str) -> bool {
 
 impl Acc {
     /// Runs `step`: plan (its actions must match), apply that plan, both re-plans
-    /// empty, then the call counts, the requests sent and the checks.
-    pub fn run(&self, step: Step) {
+    /// empty, then the call counts, the requests sent and the checks. Returns what
+    /// Terraform printed, as one line ([`unwrap_text`]), for assertions on values
+    /// known only afterwards (an ID in an error, say).
+    pub fn run(&self, step: Step) -> String {
         // Calls and requests are the emulator's to count; in real-cloud mode the
         // step checks plans and state only, and reports the rest as skipped.
         let real = self.is_real();
@@ -132,12 +134,12 @@ impl Acc {
         } else {
             self.step_call_counts(&step)
         };
-        self.run_commands(&step);
+        let printed = self.run_commands(&step);
         if real {
             for check in &step.checks {
                 check(self);
             }
-            return;
+            return printed;
         }
         let after = self.step_call_counts(&step);
         let delta =
@@ -181,6 +183,7 @@ impl Acc {
         for check in &step.checks {
             check(self);
         }
+        printed
     }
 }
 
@@ -365,7 +368,7 @@ fn actions_of(plan: &Json) -> Actions {
 impl Acc {
     /// The Terraform commands of `step`: write its configuration, plan, apply (or
     /// not), re-plan; checks the actions, the plan, the outcome and the output.
-    fn run_commands(&self, step: &Step) {
+    fn run_commands(&self, step: &Step) -> String {
         let spec = &step.run;
         let config = self.substitute(&step.config);
         if spec.verbatim {
@@ -474,6 +477,7 @@ impl Acc {
         for check in &spec.output_checks {
             check(&printed);
         }
+        text
     }
 
     /// The provider block of this run (the emulator's or the account's
