@@ -8,7 +8,7 @@ use aliyun_emulator::{PipelineOutcome, TemplateSeed};
 use terraform_provider_aliyun::aliyun::{CallContext, ClientToken, CreateImagePipelineRequest};
 
 use crate::acc::real::skip_emulator_only_test;
-use crate::acc::Acc;
+use crate::acc::{Acc, Step};
 
 #[test]
 fn destroy_keeps_seeded_templates_and_finished_builds_and_fails_on_any_other_object() {
@@ -19,9 +19,13 @@ fn destroy_keeps_seeded_templates_and_finished_builds_and_fails_on_any_other_obj
     let seeded = t
         .emu
         .seed_template(TemplateSeed::new("golden", PipelineOutcome::Success));
-    t.apply(&format!(
-        "resource \"aliyun_ecs_image_pipeline_execution\" \"b\" {{\n  image_pipeline_id = \"{seeded}\"\n}}\n"
-    ));
+    t.run(
+        Step::new(format!(
+            "resource \"aliyun_ecs_image_pipeline_execution\" \"b\" {{\n  image_pipeline_id = \"{seeded}\"\n}}\n"
+        ))
+        .plans("aliyun_ecs_image_pipeline_execution.b", &["create"])
+        .calls("StartImagePipelineExecution", 1),
+    );
     let build = t.attr("aliyun_ecs_image_pipeline_execution.b", "id");
     t.destroy();
     let state = t.emu.state();
