@@ -46,9 +46,7 @@ fn golden(t: &Acc) -> Option<(String, Option<std::sync::MutexGuard<'static, ()>>
     if !t.is_real() {
         return Some((template(t, PipelineOutcome::Success, ""), None));
     }
-    let id = std::env::var("ALIYUN_ACC_IMAGE_TEMPLATE_ID")
-        .ok()
-        .filter(|v| !v.is_empty());
+    let id = t.real_cloud().and_then(|r| r.image_template_id.clone());
     if id.is_none() {
         crate::acc::real::report_skip("needs account settings", "no ALIYUN_ACC_IMAGE_TEMPLATE_ID");
     }

@@ -7,7 +7,6 @@
 //!
 //! With `ALIYUN_ACC_REAL=1` the same steps run against Alibaba Cloud or an endpoint
 //! given by URL (see [`real`]): emulator-only assertions are skipped and reported.
-#![allow(dead_code)]
 
 pub mod real;
 
@@ -146,15 +145,9 @@ impl Acc {
         *self.config.borrow_mut() = text;
     }
 
-    /// One acceptance step: plan, apply the plan, then both re-plans must be empty.
-    /// Returns the planned actions by address.
-    pub fn apply(&self, config: &str) -> Actions {
-        self.write_config(config);
-        self.apply_files()
-    }
-
-    /// The same step on the workspace's files as they are (for configurations
-    /// written by hand, such as the examples, with variables from `TF_VAR_*`).
+    /// Plan, apply that plan, both re-plans empty, on the workspace's files as they
+    /// are (configurations written by hand: the install tests' registry setups).
+    /// Everything else goes through [`Acc::run`] and its [`Step`]s.
     pub fn apply_files(&self) -> Actions {
         let actions = self.plan_actions();
         self.ws.terraform(&["apply", "-input=false", "tfplan"]);
@@ -196,26 +189,6 @@ impl Acc {
         }
     }
 
-    /// Writes `config` like [`Acc::apply`], then `apply -auto-approve` must fail.
-    /// Returns stdout and stderr as one line (see [`unwrap_output`]).
-    pub fn apply_fails(&self, config: &str) -> String {
-        self.write_config(config);
-        let out = self
-            .ws
-            .terraform_fails(&["apply", "-input=false", "-auto-approve", "-no-color"]);
-        unwrap_output(&out)
-    }
-
-    /// Writes `config`, then `apply -auto-approve` must succeed. Returns stdout
-    /// and stderr as one line (to look for warnings).
-    pub fn apply_output(&self, config: &str) -> String {
-        self.write_config(config);
-        let out = self
-            .ws
-            .terraform(&["apply", "-input=false", "-auto-approve", "-no-color"]);
-        unwrap_output(&out)
-    }
-
     /// `plan -out=tfplan` of the current files, and the action of every resource change.
     pub fn plan_actions(&self) -> Actions {
         self.ws.terraform(&["plan", "-input=false", "-out=tfplan"]);
@@ -234,12 +207,6 @@ impl Acc {
                 )
             })
             .collect()
-    }
-
-    /// `plan -out=tfplan` of the current files, as `show -json` prints it.
-    pub fn plan_json(&self) -> Json {
-        self.ws.terraform(&["plan", "-input=false", "-out=tfplan"]);
-        self.ws.terraform_json(&["show", "-json", "tfplan"])
     }
 
     /// Panics with the plan unless `terraform plan -detailed-exitcode` finds nothing to do.
