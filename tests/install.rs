@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::acc::{unwrap_output, Acc};
+use crate::acc::{unwrap_output, Acc, Step};
 use crate::util::{provider_binary, Workspace};
 
 const NAME: &str = "terraform-provider-aliyun";
@@ -256,14 +256,17 @@ fn registry_install_verifies_the_signature_locks_hashes_and_applies() {
     }
 
     // The installed binary plans and applies against the emulator.
-    let actions = acc.apply_files();
-    assert_eq!(
-        crate::acc::action(&actions, "aliyun_eci_image_cache.c"),
-        ["create"]
-    );
-    assert_eq!(
-        acc.attr("aliyun_eci_image_cache.c", "image_cache_name"),
-        "installed"
+    acc.run(
+        Step::new(f.config(&acc.provider_block()))
+            .verbatim()
+            .plans("aliyun_eci_image_cache.c", &["create"])
+            .calls("CreateImageCache", 1)
+            .check(|t| {
+                assert_eq!(
+                    t.attr("aliyun_eci_image_cache.c", "image_cache_name"),
+                    "installed"
+                )
+            }),
     );
     acc.destroy();
 
@@ -371,7 +374,12 @@ fn filesystem_mirror_installs_offline_and_applies() {
     );
     // The mirror's package matched the hashes locked when installing from the registry.
     assert_eq!(acc.ws.read(".terraform.lock.hcl"), lock);
-    acc.apply_files();
+    acc.run(
+        Step::new(f.config(&acc.provider_block()))
+            .verbatim()
+            .plans("aliyun_eci_image_cache.c", &["create"])
+            .calls("CreateImageCache", 1),
+    );
     acc.destroy();
 }
 

@@ -145,18 +145,6 @@ impl Acc {
         *self.config.borrow_mut() = text;
     }
 
-    /// Plan, apply that plan, both re-plans empty, on the workspace's files as they
-    /// are (configurations written by hand: the install tests' registry setups).
-    /// Everything else goes through [`Acc::run`] and its [`Step`]s.
-    pub fn apply_files(&self) -> Actions {
-        let actions = self.plan_actions();
-        self.ws.terraform(&["apply", "-input=false", "tfplan"]);
-        self.check_marked();
-        self.expect_empty_plan(&["-refresh=false"]);
-        self.expect_empty_plan(&[]);
-        actions
-    }
-
     /// In real-cloud mode, every resource in the state must carry the `tf-acc-`
     /// name prefix and the `tf-acc` tag, or the sweeper could not find it.
     fn check_marked(&self) {
@@ -207,19 +195,6 @@ impl Acc {
                 )
             })
             .collect()
-    }
-
-    /// Panics with the plan unless `terraform plan -detailed-exitcode` finds nothing to do.
-    pub fn expect_empty_plan(&self, extra: &[&str]) {
-        let mut args = vec!["plan", "-input=false", "-detailed-exitcode"];
-        args.extend_from_slice(extra);
-        let out = self.ws.terraform_unchecked(&args);
-        if out.status.code() != Some(0) {
-            panic!(
-                "{}",
-                self.ws.report("expected an empty plan", &args, &out) + &self.emulator_report()
-            );
-        }
     }
 
     /// The state's attribute values of `address`.
