@@ -1,8 +1,9 @@
 //! Acceptance steps in the style of terraform-plugin-testing, against the emulator.
 //!
-//! Every [`Acc::apply`] runs the official sequence: `plan -out`, `apply` of that
-//! plan, `show -json`, then `plan -refresh=false` and `plan` must both be empty. So
-//! no test can forget the invariants that make plans exact. Each test gets its own
+//! A test is a series of [`Step`]s run by [`Acc::run`], the only way this harness
+//! applies a configuration: `plan -out` (its actions checked), `apply` of that plan,
+//! then `plan -refresh=false` and `plan` must both be empty, then the step's exact
+//! API calls and checks. So no test can forget the invariants that make plans exact. Each test gets its own
 //! emulator (in process, on loopback) and its own workspace, so tests run in parallel.
 //!
 //! With `ALIYUN_ACC_REAL=1` the same steps run against Alibaba Cloud or an endpoint
