@@ -10,7 +10,7 @@
 //! | [`read`] | [`RemoteKind::refresh`] (a describe, possibly coalesced); gone is [`Existence::Gone`]; else flatten, then the kind's [`RemoteKind::after_read`] |
 //! | [`created`] | record the ID at once (an error from here keeps the object in state, tainted), wait until ready, flatten; on failure refresh what can be read and say what is known |
 //! | [`update`] | tags first, then (when there is a request) wait until settled, send it (`NoNeedUpdate` counts as success: only changed values are sent, so it means the object already holds them), wait for the goal, flatten; with no request, [`reread`] |
-//! | [`delete`] | wait until settled (gone is done), delete (not found is done), wait until gone |
+//! | [`delete`] | wait until settled (gone is done), [`Deletable::send_delete`] (not found is done), wait until gone |
 //!
 //! Waits go through [`wait`](super::wait): adaptive polling bounded by the
 //! operation's deadline, riding through transient errors.
@@ -19,7 +19,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::aliyun::eci::ResourceType;
-use crate::aliyun::{ApiError, CallContext, Client};
+use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{api_cx, api_error, apply_tag_changes};
 use crate::resources::wait::{self, WaitError, Watched};
 use crate::tf::provider::Existence;
@@ -69,6 +69,19 @@ pub trait RemoteKind: Send + Sync + 'static {
         _diags: &mut Diagnostics,
     ) {
     }
+}
+
+/// A kind deleted by one call, gone once Describe no longer returns it (see
+/// [`delete`]). Kinds whose deletion is a flow of its own (a template waits for
+/// its builds, a build is cancelled) do not implement it.
+pub trait Deletable: RemoteKind {
+    /// Sends the delete call for `id`; `token` makes its retries one deletion.
+    fn send_delete(
+        client: &Client,
+        id: &str,
+        token: &ClientToken,
+        api: &CallContext,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
 }
 
 /// What an update waits for once its request is accepted.
@@ -256,14 +269,9 @@ pub async fn reread<K: RemoteKind>(
     }
 }
 
-/// Deletes the object of `state` with `send` (given its ID): waits until it is
-/// settled, deletes it ("not found" is success) and waits until it is gone.
-pub async fn delete<K, F, Fut>(cx: &Cx<Client>, state: &Value, send: F, diags: &mut Diagnostics)
-where
-    K: RemoteKind,
-    F: FnOnce(String) -> Fut,
-    Fut: Future<Output = Result<(), ApiError>>,
-{
+/// Deletes the object of `state`: waits until it is settled, sends
+/// [`Deletable::send_delete`] ("not found" is success) and waits until it is gone.
+pub async fn delete<K: Deletable>(cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
     let Some(id) = id_of(state) else { return };
     // Deleting is refused while the object is being created or updated.
     match wait_for::<K>(cx, &id, Goal::Settled).await {
@@ -275,7 +283,8 @@ where
             )
         }
     }
-    match send(id.clone()).await {
+    let api = api_cx(cx);
+    match K::send_delete(&cx.client, &id, &ClientToken::generate(), &api).await {
         Ok(()) => {}
         Err(e) if e.is_not_found() => return,
         Err(e) => {
@@ -283,7 +292,6 @@ where
             return api_error(diags, format!("Could not delete {what} {id}"), &e);
         }
     }
-    let api = api_cx(cx);
     if let Err(e) = wait::until_gone(cx, || K::describe(&cx.client, &id, &api)).await {
         wait::report(diags, K::NAME, &id, "deleted", "it to disappear", &e);
     }

@@ -24,7 +24,7 @@ use crate::resources::common::{
     api_cx, create_error, event_messages, events_attribute, id_with_prefix, import_id,
     recover_retention, tags_attribute, warn_failed_cache,
 };
-use crate::resources::lifecycle::{self, Change, Goal, RemoteKind};
+use crate::resources::lifecycle::{self, Change, Deletable, Goal, RemoteKind};
 use crate::resources::wait::Watched;
 use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{IntBetween, Matches, OneOf, StringLength};
@@ -429,19 +429,7 @@ impl Resource<Client> for DataCacheResource {
     }
 
     async fn delete(&self, cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
-        let send = |id: String| async move {
-            let req = DeleteDataCacheRequest {
-                data_cache_id: id,
-                bucket: None,
-                path: None,
-            };
-            let token = ClientToken::generate();
-            cx.client
-                .delete_data_cache(&req, &token, &api_cx(cx))
-                .await
-                .map(drop)
-        };
-        lifecycle::delete::<Kind, _, _>(cx, state, send, diags).await;
+        lifecycle::delete::<Kind>(cx, state, diags).await;
     }
 }
 
@@ -481,6 +469,22 @@ impl RemoteKind for Kind {
             recover_retention(state);
         }
         warn_if_failed(cache, diags);
+    }
+}
+
+impl Deletable for Kind {
+    async fn send_delete(
+        client: &Client,
+        id: &str,
+        token: &ClientToken,
+        api: &CallContext,
+    ) -> Result<(), ApiError> {
+        let req = DeleteDataCacheRequest {
+            data_cache_id: id.to_string(),
+            bucket: None,
+            path: None,
+        };
+        client.delete_data_cache(&req, token, api).await.map(drop)
     }
 }
 

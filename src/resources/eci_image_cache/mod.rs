@@ -25,7 +25,7 @@ use crate::resources::common::{
     api_cx, create_error, event_messages, events_attribute, id_with_prefix, import_id,
     plan_computed_unknown, recover_retention, tags_attribute, warn_failed_cache,
 };
-use crate::resources::lifecycle::{self, Change, Goal, RemoteKind};
+use crate::resources::lifecycle::{self, Change, Deletable, Goal, RemoteKind};
 use crate::resources::wait::Watched;
 use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{
@@ -568,15 +568,7 @@ impl Resource<Client> for ImageCacheResource {
     }
 
     async fn delete(&self, cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
-        let send = |id: String| async move {
-            let req = DeleteImageCacheRequest { image_cache_id: id };
-            let token = ClientToken::generate();
-            cx.client
-                .delete_image_cache(&req, &token, &api_cx(cx))
-                .await
-                .map(drop)
-        };
-        lifecycle::delete::<Kind, _, _>(cx, state, send, diags).await;
+        lifecycle::delete::<Kind>(cx, state, diags).await;
     }
 }
 
@@ -618,6 +610,20 @@ impl RemoteKind for Kind {
         if cache.status == "Failed" {
             warn_failed_cache(diags, Self::NAME, &cache.image_cache_id, &cache.events);
         }
+    }
+}
+
+impl Deletable for Kind {
+    async fn send_delete(
+        client: &Client,
+        id: &str,
+        token: &ClientToken,
+        api: &CallContext,
+    ) -> Result<(), ApiError> {
+        let req = DeleteImageCacheRequest {
+            image_cache_id: id.to_string(),
+        };
+        client.delete_image_cache(&req, token, api).await.map(drop)
     }
 }
 
