@@ -182,20 +182,7 @@ impl Acc {
     pub fn plan_actions(&self) -> Actions {
         self.ws.terraform(&["plan", "-input=false", "-out=tfplan"]);
         let plan = self.ws.terraform_json(&["show", "-json", "tfplan"]);
-        plan["resource_changes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|rc| {
-                let actions = rc["change"]["actions"].as_array().into_iter().flatten();
-                (
-                    rc["address"].as_str().unwrap_or_default().to_string(),
-                    actions
-                        .map(|a| a.as_str().unwrap_or_default().to_string())
-                        .collect(),
-                )
-            })
-            .collect()
+        step::actions_of(&plan)
     }
 
     /// The state's attribute values of `address`.

@@ -350,7 +350,7 @@ impl Step {
 }
 
 /// The actions of every resource change of a `show -json` plan.
-fn actions_of(plan: &Json) -> Actions {
+pub(super) fn actions_of(plan: &Json) -> Actions {
     let changes = plan["resource_changes"].as_array().into_iter().flatten();
     changes
         .map(|rc| {
