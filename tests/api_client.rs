@@ -252,7 +252,7 @@ async fn image_cache_errors_are_typed_and_not_retried() {
         .update_image_cache(&unknown, &ClientToken::generate(), &cx())
         .await
         .unwrap_err();
-    assert!(err.is_not_found(), "{err}");
+    assert!(err.is_code_in(IMAGE_CACHE_NOT_FOUND), "{err}");
     let err = c
         .delete_image_cache(
             &DeleteImageCacheRequest {
@@ -263,7 +263,7 @@ async fn image_cache_errors_are_typed_and_not_retried() {
         )
         .await
         .unwrap_err();
-    assert!(err.is_not_found(), "{err}");
+    assert!(err.is_code_in(IMAGE_CACHE_NOT_FOUND), "{err}");
     assert_eq!(h.calls("DeleteImageCache"), 1, "not found is not retried");
     assert_eq!(
         c.describe_image_cache("imc-doesnotexist", &cx())
@@ -422,7 +422,7 @@ async fn data_cache_create_describe_update_delete() {
         )
         .await
         .unwrap_err();
-    assert!(err.is_not_found(), "{err}");
+    assert!(err.is_code_in(DATA_CACHE_NOT_FOUND), "{err}");
 }
 
 #[tokio::test]
@@ -679,7 +679,7 @@ async fn pipeline_execution_cancel_and_not_found() {
         err.is_code("InvalidImagePipelineExecution.NotFound"),
         "{err}"
     );
-    assert!(err.is_not_found());
+    assert!(err.is_code_in(EXECUTION_NOT_FOUND));
 
     let err = c
         .start_image_pipeline_execution(
@@ -692,8 +692,7 @@ async fn pipeline_execution_cancel_and_not_found() {
         )
         .await
         .unwrap_err();
-    assert!(err.is_code("InvalidImagePipeline.NotFound"), "{err}");
-    assert!(err.is_not_found());
+    assert!(err.is_code_in(IMAGE_PIPELINE_NOT_FOUND), "{err}");
     assert_eq!(
         c.describe_image_pipeline_execution("exec-doesnotexist", &cx())
             .await
@@ -841,7 +840,7 @@ async fn image_pipeline_tags_through_ecs_and_one_template_lookup() {
         .ecs_tag_resources(&missing, &cx())
         .await
         .unwrap_err()
-        .is_not_found());
+        .is_code("InvalidResourceId.NotFound"));
 }
 
 // ---------------------------------------------------------- authentication
@@ -874,7 +873,16 @@ async fn unknown_access_key_is_invalid_access_key_id() {
         .await
         .unwrap_err();
     assert!(err.is_code("InvalidAccessKeyId.NotFound"), "{err}");
-    assert!(!err.is_not_found(), "a bad key is not a missing object");
+    for missing in [
+        IMAGE_CACHE_NOT_FOUND,
+        DATA_CACHE_NOT_FOUND,
+        IMAGE_PIPELINE_NOT_FOUND,
+    ] {
+        assert!(
+            !err.is_code_in(missing),
+            "a bad key is not a missing object"
+        );
+    }
     let log = logged(&h, "DescribeDataCaches");
     assert_eq!(log.len(), 1, "not retried: {log:?}");
     assert_eq!(log[0].code.as_deref(), Some("InvalidAccessKeyId.NotFound"));

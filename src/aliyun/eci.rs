@@ -29,6 +29,26 @@ use super::types::{Ack, Tag};
 /// (the documented maximum of DescribeDataCaches; safe for the others).
 const DEFAULT_PAGE_SIZE: u32 = 20;
 
+/// Codes with which a call addressing one image cache says it does not exist.
+/// ECI publishes none for an unknown cache: `InvalidParameter.NotFound` is the code
+/// it uses for missing container groups (and the emulator's choice), the others
+/// are the shapes other Alibaba services use for a missing ID.
+pub const IMAGE_CACHE_NOT_FOUND: &[&str] = &[
+    "InvalidParameter.NotFound",
+    "InvalidImageCacheId.NotFound",
+    "InvalidImageCache.NotFound",
+    "ImageCache.NotFound",
+];
+
+/// Codes with which a call addressing one data cache says it does not exist (as
+/// for image caches, none is published).
+pub const DATA_CACHE_NOT_FOUND: &[&str] = &[
+    "InvalidParameter.NotFound",
+    "InvalidDataCacheId.NotFound",
+    "InvalidDataCache.NotFound",
+    "DataCache.NotFound",
+];
+
 // ---------------------------------------------------------------- image caches
 
 /// Credentials for a private registry (`ImageRegistryCredential.N.*`).
@@ -740,8 +760,8 @@ impl Client {
             .await
     }
 
-    /// DeleteImageCache. An unknown ID fails with a code for which
-    /// [`ApiError::is_not_found`] is true; callers deleting treat that as done.
+    /// DeleteImageCache. An unknown ID fails with one of
+    /// [`IMAGE_CACHE_NOT_FOUND`]; callers deleting treat that as done.
     pub async fn delete_image_cache(
         &self,
         req: &DeleteImageCacheRequest,
@@ -832,7 +852,8 @@ impl Client {
             .await
     }
 
-    /// DeleteDataCache.
+    /// DeleteDataCache. An unknown ID fails with one of [`DATA_CACHE_NOT_FOUND`];
+    /// callers deleting treat that as done.
     pub async fn delete_data_cache(
         &self,
         req: &DeleteDataCacheRequest,

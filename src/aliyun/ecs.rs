@@ -25,6 +25,14 @@ use super::types::{Ack, Tag};
 /// (the API allows 1–500).
 const DEFAULT_MAX_RESULTS: u32 = 100;
 
+/// The code with which a call addressing one image template says it does not
+/// exist (documented for StartImagePipelineExecution, answered by
+/// DeleteImagePipeline and a DescribeImagePipelineExecutions filtered on it).
+pub const IMAGE_PIPELINE_NOT_FOUND: &[&str] = &["InvalidImagePipeline.NotFound"];
+
+/// The code with which CancelImagePipelineExecution says the build does not exist.
+pub const EXECUTION_NOT_FOUND: &[&str] = &["InvalidImagePipelineExecution.NotFound"];
+
 /// StartImagePipelineExecution parameters (`ClientToken` is separate).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -590,7 +598,8 @@ impl Client {
     }
 
     /// CancelImagePipelineExecution (no `ClientToken`: the API has none; a
-    /// repeated cancel while `CANCELLING` is accepted).
+    /// repeated cancel while `CANCELLING` is accepted). An unknown ID fails with
+    /// one of [`EXECUTION_NOT_FOUND`].
     pub async fn cancel_image_pipeline_execution(
         &self,
         req: &CancelImagePipelineExecutionRequest,
@@ -678,7 +687,8 @@ impl Client {
             .await
     }
 
-    /// DeleteImagePipeline.
+    /// DeleteImagePipeline. An unknown ID fails with one of
+    /// [`IMAGE_PIPELINE_NOT_FOUND`]; callers deleting treat that as done.
     pub async fn delete_image_pipeline(
         &self,
         req: &DeleteImagePipelineRequest,

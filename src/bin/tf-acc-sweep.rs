@@ -28,6 +28,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
+use terraform_provider_aliyun::aliyun::{eci, ecs};
 use terraform_provider_aliyun::aliyun::{
     ApiError, CallContext, CancelImagePipelineExecutionRequest, Client, ClientConfig, ClientToken,
     Credentials, DeleteDataCacheRequest, DeleteImageCacheRequest, DeleteImagePipelineRequest,
@@ -330,13 +331,14 @@ async fn remove(
     asked: &mut std::collections::BTreeSet<String>,
     cx: &CallContext,
 ) {
-    let mut report = |id: &str, what: &str, r: Result<(), ApiError>| match r {
+    // `gone`: the call's own codes for an object that no longer exists (done).
+    let mut report = |id: &str, what: &str, gone: &[&str], r: Result<(), ApiError>| match r {
         Ok(()) => {
             if asked.insert(id.to_string()) {
                 println!("{what} {id}");
             }
         }
-        Err(e) if e.is_not_found() => {}
+        Err(e) if e.is_code_in(gone) => {}
         Err(e) => eprintln!("{what} {id} refused (will retry): {e}"),
     };
     for (id, _) in &found.image_caches {
@@ -346,7 +348,12 @@ async fn remove(
         let r = client
             .delete_image_cache(&req, &ClientToken::generate(), cx)
             .await;
-        report(id, "deleting image cache", r.map(drop));
+        report(
+            id,
+            "deleting image cache",
+            eci::IMAGE_CACHE_NOT_FOUND,
+            r.map(drop),
+        );
     }
     for (id, _, bucket, path) in &found.data_caches {
         let req = DeleteDataCacheRequest {
@@ -357,7 +364,12 @@ async fn remove(
         let r = client
             .delete_data_cache(&req, &ClientToken::generate(), cx)
             .await;
-        report(id, "deleting data cache", r.map(drop));
+        report(
+            id,
+            "deleting data cache",
+            eci::DATA_CACHE_NOT_FOUND,
+            r.map(drop),
+        );
     }
     for (id, status) in &found.executions {
         if status == "CANCELLING" {
@@ -367,7 +379,12 @@ async fn remove(
             execution_id: id.clone(),
         };
         let r = client.cancel_image_pipeline_execution(&req, cx).await;
-        report(id, "cancelling image build", r.map(drop));
+        report(
+            id,
+            "cancelling image build",
+            ecs::EXECUTION_NOT_FOUND,
+            r.map(drop),
+        );
     }
     // After the cancels: a template with a running build is refused
     // (`InvalidImagePipeline.HasRunningExecution`) and asked again next round.
@@ -376,7 +393,12 @@ async fn remove(
             image_pipeline_id: id.clone(),
         };
         let r = client.delete_image_pipeline(&req, cx).await;
-        report(id, "deleting image template", r.map(drop));
+        report(
+            id,
+            "deleting image template",
+            ecs::IMAGE_PIPELINE_NOT_FOUND,
+            r.map(drop),
+        );
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::aliyun::ecs::{
     CancelImagePipelineExecutionRequest, DescribeImagePipelineExecutionsRequest,
-    ImagePipelineExecution, StartImagePipelineExecutionRequest,
+    ImagePipelineExecution, StartImagePipelineExecutionRequest, EXECUTION_NOT_FOUND,
 };
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
@@ -311,7 +311,11 @@ impl Resource<Client> for ImagePipelineExecutionResource {
         match cx.client.cancel_image_pipeline_execution(&req, &api).await {
             Ok(_) => {}
             // It finished or vanished between the read and the cancel: nothing left to stop.
-            Err(e) if e.is_not_found() || e.is_code("InvalidStatus.CancelFailed") => return,
+            Err(e)
+                if e.is_code_in(EXECUTION_NOT_FOUND) || e.is_code("InvalidStatus.CancelFailed") =>
+            {
+                return
+            }
             Err(e) => return api_error(diags, format!("Could not cancel build {id}"), &e),
         }
         match lifecycle::wait_until::<Kind>(cx, &id, TERMINAL, &[]).await {

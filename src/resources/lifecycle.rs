@@ -75,6 +75,9 @@ pub trait RemoteKind: Send + Sync + 'static {
 /// [`delete`]). Kinds whose deletion is a flow of its own (a template waits for
 /// its builds, a build is cancelled) do not implement it.
 pub trait Deletable: RemoteKind {
+    /// Codes with which the delete call says the object does not exist (done).
+    const NOT_FOUND: &'static [&'static str];
+
     /// Sends the delete call for `id`; `token` makes its retries one deletion.
     fn send_delete(
         client: &Client,
@@ -286,7 +289,7 @@ pub async fn delete<K: Deletable>(cx: &Cx<Client>, state: &Value, diags: &mut Di
     let api = api_cx(cx);
     match K::send_delete(&cx.client, &id, &ClientToken::generate(), &api).await {
         Ok(()) => {}
-        Err(e) if e.is_not_found() => return,
+        Err(e) if e.is_code_in(K::NOT_FOUND) => return,
         Err(e) => {
             let what = K::NAME.to_lowercase();
             return api_error(diags, format!("Could not delete {what} {id}"), &e);

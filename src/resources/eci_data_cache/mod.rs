@@ -473,6 +473,8 @@ impl RemoteKind for Kind {
 }
 
 impl Deletable for Kind {
+    const NOT_FOUND: &'static [&'static str] = crate::aliyun::eci::DATA_CACHE_NOT_FOUND;
+
     async fn send_delete(
         client: &Client,
         id: &str,

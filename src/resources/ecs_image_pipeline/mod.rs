@@ -34,7 +34,8 @@ use std::time::Duration;
 
 use crate::aliyun::ecs::{
     DeleteImagePipelineRequest, DescribeImagePipelineExecutionsRequest, EcsTagResourcesRequest,
-    EcsUntagResourcesRequest, ImagePipeline, ImagePipelineExecution, IMAGE_PIPELINE_RESOURCE_TYPE,
+    EcsUntagResourcesRequest, ImagePipeline, ImagePipelineExecution, IMAGE_PIPELINE_NOT_FOUND,
+    IMAGE_PIPELINE_RESOURCE_TYPE,
 };
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
@@ -534,7 +535,7 @@ impl Resource<Client> for ImagePipelineResource {
         loop {
             match cx.client.delete_image_pipeline(&req, &api).await {
                 Ok(_) => break,
-                Err(e) if e.is_not_found() => return,
+                Err(e) if e.is_code_in(IMAGE_PIPELINE_NOT_FOUND) => return,
                 Err(e) if e.is_code("InvalidImagePipeline.HasRunningExecution") => {
                     let running = || running_build(&cx.client, &id, &api);
                     match wait::until_gone(cx, running).await {
@@ -590,7 +591,7 @@ async fn running_build(
         .await;
     // The template vanished meanwhile: nothing runs.
     match found {
-        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) if e.is_code_in(IMAGE_PIPELINE_NOT_FOUND) => Ok(None),
         other => other.map(|all| all.into_iter().next()),
     }
 }
