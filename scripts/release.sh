@@ -244,7 +244,7 @@ for p in $platforms; do
     rm -f "$logs/$p.log"
     if ! exe="$(build "$p" "$logs/$p.log")"; then
       reason="$(grep -v -E '^ *(Compiling|Checking|Finished|Running)' "$logs/$p.log" |
-        grep -m4 -E '^error|error:|not found|unable to|undefined' | cut -c1-300 || true)"
+        grep -m4 -E '^error|error:|not found|unable to|undefined|check_macho' | cut -c1-300 || true)"
       case "$allow_missing" in
         *" $p "* | *" ${p%%_*} "*)
           echo "release: SKIPPED $p (allowed missing): build failed (log: $logs/$p.log): ${reason:-see the log}" >&2
