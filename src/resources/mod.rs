@@ -9,6 +9,7 @@ use crate::aliyun::{Client, ClientConfig};
 use crate::tf::{DataSource, Diagnostics, Provider, Resource, Schema, Value};
 
 pub mod common;
+pub mod eci_cache;
 pub mod eci_data_cache;
 pub mod eci_data_caches;
 pub mod eci_image_cache;

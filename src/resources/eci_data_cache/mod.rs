@@ -18,13 +18,14 @@ mod mapping;
 
 use std::time::Duration;
 
-use crate::aliyun::eci::{DataCache, DeleteDataCacheRequest, ResourceType};
+use crate::aliyun::eci::{DataCache, DeleteDataCacheRequest, ResourceType, DATA_CACHE_NOT_FOUND};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
     api_cx, create_error, event_messages, events_attribute, id_with_prefix, import_id,
-    recover_retention, tags_attribute, warn_failed_cache,
+    tags_attribute, warn_failed_cache,
 };
-use crate::resources::lifecycle::{self, Change, Deletable, Goal, RemoteKind};
+use crate::resources::eci_cache::{CacheKind, EciCache};
+use crate::resources::lifecycle::{self, Change, Goal};
 use crate::resources::wait::Watched;
 use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{IntBetween, Matches, OneOf, StringLength};
@@ -377,7 +378,8 @@ impl Resource<Client> for DataCacheResource {
             Ok(created) => created.data_cache_id,
             Err(e) => return create_error(diags, "data cache", state.str_attr("path"), &e),
         };
-        lifecycle::created::<Kind>(cx, &id, (Kind::READY, Kind::FAILED), state, diags).await;
+        lifecycle::created::<Kind>(cx, &id, (DataCache::READY, DataCache::FAILED), state, diags)
+            .await;
     }
 
     async fn read(&self, cx: &Cx<Client>, state: &mut Value, diags: &mut Diagnostics) -> Existence {
@@ -434,46 +436,23 @@ impl Resource<Client> for DataCacheResource {
 }
 
 /// Data caches as the shared lifecycle sees them.
-struct Kind;
+type Kind = CacheKind<DataCache>;
 
-impl RemoteKind for Kind {
-    type Object = DataCache;
+impl EciCache for DataCache {
     const NAME: &'static str = "Data cache";
     /// Updates and deletes are refused while a cache is Creating, Loading or Updating.
     const SETTLED: &'static [&'static str] = &["Available", "UpdateFailed", "Failed"];
     const READY: &'static [&'static str] = &["Available"];
     const FAILED: &'static [&'static str] = &["Failed", "UpdateFailed"];
+    const NOT_FOUND: &'static [&'static str] = DATA_CACHE_NOT_FOUND;
 
-    async fn describe(
-        client: &Client,
-        id: &str,
-        api: &CallContext,
-    ) -> Result<Option<DataCache>, ApiError> {
-        client.describe_data_cache(id, api).await
+    fn flatten(&self, state: &mut Value) {
+        from_api(state, self);
     }
 
-    async fn refresh(
-        client: &Client,
-        id: &str,
-        api: &CallContext,
-    ) -> Result<Option<DataCache>, ApiError> {
-        client.read_data_cache(id, api).await
+    fn warn(&self, diags: &mut Diagnostics) {
+        warn_if_failed(self, diags);
     }
-
-    fn flatten(state: &mut Value, cache: &DataCache) {
-        from_api(state, cache);
-    }
-
-    fn after_read(cx: &Cx<Client>, state: &mut Value, cache: &DataCache, diags: &mut Diagnostics) {
-        if cx.imported {
-            recover_retention(state);
-        }
-        warn_if_failed(cache, diags);
-    }
-}
-
-impl Deletable for Kind {
-    const NOT_FOUND: &'static [&'static str] = crate::aliyun::eci::DATA_CACHE_NOT_FOUND;
 
     async fn send_delete(
         client: &Client,

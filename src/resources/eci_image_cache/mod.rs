@@ -19,13 +19,16 @@ mod mapping;
 
 use std::time::Duration;
 
-use crate::aliyun::eci::{DeleteImageCacheRequest, ImageCache, ResourceType};
+use crate::aliyun::eci::{
+    DeleteImageCacheRequest, ImageCache, ResourceType, IMAGE_CACHE_NOT_FOUND,
+};
 use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
 use crate::resources::common::{
     api_cx, create_error, event_messages, events_attribute, id_with_prefix, import_id,
-    plan_computed_unknown, recover_retention, tags_attribute, warn_failed_cache,
+    plan_computed_unknown, tags_attribute, warn_failed_cache,
 };
-use crate::resources::lifecycle::{self, Change, Deletable, Goal, RemoteKind};
+use crate::resources::eci_cache::{CacheKind, EciCache};
+use crate::resources::lifecycle::{self, Change, Goal};
 use crate::resources::wait::Watched;
 use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{
@@ -524,7 +527,14 @@ impl Resource<Client> for ImageCacheResource {
                 return create_error(diags, "image cache", state.str_attr("image_cache_name"), &e)
             }
         };
-        lifecycle::created::<Kind>(cx, &id, (Kind::READY, Kind::FAILED), state, diags).await;
+        lifecycle::created::<Kind>(
+            cx,
+            &id,
+            (ImageCache::READY, ImageCache::FAILED),
+            state,
+            diags,
+        )
+        .await;
     }
 
     async fn read(&self, cx: &Cx<Client>, state: &mut Value, diags: &mut Diagnostics) -> Existence {
@@ -573,48 +583,25 @@ impl Resource<Client> for ImageCacheResource {
 }
 
 /// Image caches as the shared lifecycle sees them.
-struct Kind;
+type Kind = CacheKind<ImageCache>;
 
-impl RemoteKind for Kind {
-    type Object = ImageCache;
+impl EciCache for ImageCache {
     const NAME: &'static str = "Image cache";
     /// Updates and deletes are refused while a cache is Preparing, Creating or Updating.
     const SETTLED: &'static [&'static str] = &["Ready", "UpdateFailed", "Failed"];
     const READY: &'static [&'static str] = &["Ready"];
     const FAILED: &'static [&'static str] = &["Failed", "UpdateFailed"];
+    const NOT_FOUND: &'static [&'static str] = IMAGE_CACHE_NOT_FOUND;
 
-    async fn describe(
-        client: &Client,
-        id: &str,
-        api: &CallContext,
-    ) -> Result<Option<ImageCache>, ApiError> {
-        client.describe_image_cache(id, api).await
+    fn flatten(&self, state: &mut Value) {
+        from_api(state, self);
     }
 
-    async fn refresh(
-        client: &Client,
-        id: &str,
-        api: &CallContext,
-    ) -> Result<Option<ImageCache>, ApiError> {
-        client.read_image_cache(id, api).await
-    }
-
-    fn flatten(state: &mut Value, cache: &ImageCache) {
-        from_api(state, cache);
-    }
-
-    fn after_read(cx: &Cx<Client>, state: &mut Value, cache: &ImageCache, diags: &mut Diagnostics) {
-        if cx.imported {
-            recover_retention(state);
-        }
-        if cache.status == "Failed" {
-            warn_failed_cache(diags, Self::NAME, &cache.image_cache_id, &cache.events);
+    fn warn(&self, diags: &mut Diagnostics) {
+        if self.status == "Failed" {
+            warn_failed_cache(diags, Self::NAME, &self.image_cache_id, &self.events);
         }
     }
-}
-
-impl Deletable for Kind {
-    const NOT_FOUND: &'static [&'static str] = crate::aliyun::eci::IMAGE_CACHE_NOT_FOUND;
 
     async fn send_delete(
         client: &Client,
