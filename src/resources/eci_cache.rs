@@ -5,17 +5,18 @@
 //! coalesced region listings at refresh ([`coalesce`]) and one `Describe` while
 //! waiting, deleted by one call, recover `retention_days` after an import (the
 //! API returns only the expiry), and warn at every refresh while they are
-//! failed. A cache type declares its statuses, its mapping, its warning and its
-//! delete call ([`EciCache`]); [`CacheKind`] turns that into the lifecycle's
-//! [`RemoteKind`] and [`Deletable`].
+//! failed. A cache type declares its statuses, its mapping and its warning
+//! ([`EciCache`]); [`CacheKind`] turns that into the lifecycle's [`RemoteKind`].
+//! Each resource adds its delete call
+//! ([`Deletable`](super::lifecycle::Deletable) for its `CacheKind`).
 
 use std::future::Future;
 use std::marker::PhantomData;
 
 use crate::aliyun::coalesce::{self, Coalesced};
-use crate::aliyun::{ApiError, CallContext, Client, ClientToken};
+use crate::aliyun::{ApiError, CallContext, Client};
 use crate::resources::common::recover_retention;
-use crate::resources::lifecycle::{Deletable, RemoteKind};
+use crate::resources::lifecycle::RemoteKind;
 use crate::resources::wait::Watched;
 use crate::tf::{Cx, Diagnostics, Value};
 
@@ -29,22 +30,11 @@ pub trait EciCache: Coalesced + Watched {
     const READY: &'static [&'static str];
     /// Statuses that end a wait for [`EciCache::READY`] as a failure.
     const FAILED: &'static [&'static str];
-    /// Codes with which the delete call says the cache does not exist.
-    const NOT_FOUND: &'static [&'static str];
-
     /// Copies what Describe returns into `state`.
     fn flatten(&self, state: &mut Value);
 
     /// The warning a refresh gives about this cache, if any (a failed cache).
     fn warn(&self, diags: &mut Diagnostics);
-
-    /// Sends the delete call for `id`.
-    fn send_delete(
-        client: &Client,
-        id: &str,
-        token: &ClientToken,
-        api: &CallContext,
-    ) -> impl Future<Output = Result<(), ApiError>> + Send;
 }
 
 /// The lifecycle's view of cache type `T`.
@@ -82,18 +72,5 @@ impl<T: EciCache> RemoteKind for CacheKind<T> {
             recover_retention(state);
         }
         cache.warn(diags);
-    }
-}
-
-impl<T: EciCache> Deletable for CacheKind<T> {
-    const NOT_FOUND: &'static [&'static str] = T::NOT_FOUND;
-
-    fn send_delete(
-        client: &Client,
-        id: &str,
-        token: &ClientToken,
-        api: &CallContext,
-    ) -> impl Future<Output = Result<(), ApiError>> + Send {
-        T::send_delete(client, id, token, api)
     }
 }

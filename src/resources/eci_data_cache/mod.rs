@@ -25,7 +25,7 @@ use crate::resources::common::{
     tags_attribute, warn_failed_cache,
 };
 use crate::resources::eci_cache::{CacheKind, EciCache};
-use crate::resources::lifecycle::{self, Change, Goal};
+use crate::resources::lifecycle::{self, Change, Deletable, Goal};
 use crate::resources::wait::Watched;
 use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{IntBetween, Matches, OneOf, StringLength};
@@ -444,7 +444,6 @@ impl EciCache for DataCache {
     const SETTLED: &'static [&'static str] = &["Available", "UpdateFailed", "Failed"];
     const READY: &'static [&'static str] = &["Available"];
     const FAILED: &'static [&'static str] = &["Failed", "UpdateFailed"];
-    const NOT_FOUND: &'static [&'static str] = DATA_CACHE_NOT_FOUND;
 
     fn flatten(&self, state: &mut Value) {
         from_api(state, self);
@@ -453,6 +452,10 @@ impl EciCache for DataCache {
     fn warn(&self, diags: &mut Diagnostics) {
         warn_if_failed(self, diags);
     }
+}
+
+impl Deletable for Kind {
+    const NOT_FOUND: &'static [&'static str] = DATA_CACHE_NOT_FOUND;
 
     async fn send_delete(
         client: &Client,

@@ -28,7 +28,7 @@ use crate::resources::common::{
     plan_computed_unknown, tags_attribute, warn_failed_cache,
 };
 use crate::resources::eci_cache::{CacheKind, EciCache};
-use crate::resources::lifecycle::{self, Change, Goal};
+use crate::resources::lifecycle::{self, Change, Deletable, Goal};
 use crate::resources::wait::Watched;
 use crate::tf::provider::{Existence, PlanChange};
 use crate::tf::validators::{
@@ -591,7 +591,6 @@ impl EciCache for ImageCache {
     const SETTLED: &'static [&'static str] = &["Ready", "UpdateFailed", "Failed"];
     const READY: &'static [&'static str] = &["Ready"];
     const FAILED: &'static [&'static str] = &["Failed", "UpdateFailed"];
-    const NOT_FOUND: &'static [&'static str] = IMAGE_CACHE_NOT_FOUND;
 
     fn flatten(&self, state: &mut Value) {
         from_api(state, self);
@@ -602,6 +601,10 @@ impl EciCache for ImageCache {
             warn_failed_cache(diags, Self::NAME, &self.image_cache_id, &self.events);
         }
     }
+}
+
+impl Deletable for Kind {
+    const NOT_FOUND: &'static [&'static str] = IMAGE_CACHE_NOT_FOUND;
 
     async fn send_delete(
         client: &Client,
