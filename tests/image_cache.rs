@@ -242,6 +242,34 @@ fn a_zone_change_replaces_the_cache() {
     t.destroy();
 }
 
+/// Destroy trusts a settled status in the refreshed state and deletes at once; a
+/// state that was not refreshed may be wrong: the cache is being updated, the
+/// delete is refused, and the provider waits until it settles and deletes again.
+#[test]
+fn a_cache_busy_behind_a_stale_state_is_deleted_once_it_settles() {
+    if skip_emulator_only_test("makes the cache busy behind Terraform's back (emulator world)") {
+        return;
+    }
+    let mut config = aliyun_emulator::Config::for_tests();
+    config.timings.image_cache_updating = std::time::Duration::from_secs(3);
+    let t = Acc::with_config(config);
+    t.run(Step::new(cache(V1)).calls("CreateImageCache", 1));
+    assert_eq!(t.attr(ADDR, "status"), "Ready");
+    let id = t.attr(ADDR, "id");
+    assert!(t
+        .emu
+        .patch_object(&id, serde_json::json!({"Status": "Updating"})));
+    let deletes = t.calls("DeleteImageCache");
+    t.ws.terraform(&["destroy", "-refresh=false", "-input=false", "-auto-approve"]);
+    assert_eq!(
+        t.calls("DeleteImageCache") - deletes,
+        2,
+        "refused while updating, then sent again once Ready"
+    );
+    let left = t.emu.state()["image_caches"].as_array().map_or(0, Vec::len);
+    assert_eq!(left, 0, "the cache is deleted");
+}
+
 #[test]
 fn a_cache_deleted_out_of_band_is_planned_for_creation() {
     if skip_emulator_only_test("deletes the cache behind Terraform's back (emulator world)") {

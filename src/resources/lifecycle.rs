@@ -10,7 +10,7 @@
 //! | [`read`] | [`RemoteKind::refresh`] (a describe, possibly coalesced); gone is [`Existence::Gone`]; else flatten, then the kind's [`RemoteKind::after_read`] |
 //! | [`created`] | record the ID at once (an error from here keeps the object in state, tainted), wait until ready, flatten; on failure refresh what can be read and say what is known |
 //! | [`update`] | tags first, then (when there is a request) wait until settled, send it (`NoNeedUpdate` counts as success: only changed values are sent, so it means the object already holds them), wait for the goal, flatten; with no request, [`reread`] |
-//! | [`delete`] | wait until settled (gone is done), [`Deletable::send_delete`] (not found is done), wait until gone |
+//! | [`delete`] | unless the refreshed state says settled, wait until settled (gone is done); [`Deletable::send_delete`] (not found is done; refused after skipping the wait: wait until settled and send it once more); wait until gone |
 //!
 //! Waits go through [`wait`](super::wait): adaptive polling bounded by the
 //! operation's deadline, riding through transient errors.
@@ -272,22 +272,48 @@ pub async fn reread<K: RemoteKind>(
     }
 }
 
-/// Deletes the object of `state`: waits until it is settled, sends
-/// [`Deletable::send_delete`] ("not found" is success) and waits until it is gone.
+/// Deletes the object of `state` and waits until it is gone.
+///
+/// The service refuses a delete while the object is being created or updated.
+/// When `state` (as refreshed for this plan) says the object is settled, the
+/// delete is sent at once, so a destroy of many objects costs one delete and one
+/// Describe each. If it fails all the same (the object became busy after that
+/// refresh, or the state was not refreshed), the object is waited on until
+/// settled and the delete sent once more; what that second attempt answers is
+/// final. Without a settled status in `state`, it waits until settled first.
+/// Gone at any point, or "not found" on delete ([`Deletable::NOT_FOUND`]), is
+/// done.
 pub async fn delete<K: Deletable>(cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
     let Some(id) = id_of(state) else { return };
-    // Deleting is refused while the object is being created or updated.
-    match wait_for::<K>(cx, &id, Goal::Settled).await {
-        Ok(_) | Err(WaitError::Gone) => {}
-        Err(e) => {
-            return diags.error(
-                format!("{} {id} could not be deleted", K::NAME),
-                format!("Waiting for it to settle: {e}."),
-            )
+    let api = api_cx(cx);
+    let failed = |diags: &mut Diagnostics, e: &WaitError<ApiError>| {
+        diags.error(
+            format!("{} {id} could not be deleted", K::NAME),
+            format!("Waiting for it to settle: {e}."),
+        )
+    };
+    let settled_in_state = state
+        .str_attr("status")
+        .is_some_and(|s| K::SETTLED.contains(&s));
+    if !settled_in_state {
+        match wait_for::<K>(cx, &id, Goal::Settled).await {
+            Ok(_) => {}
+            Err(WaitError::Gone) => return,
+            Err(e) => return failed(diags, &e),
         }
     }
-    let api = api_cx(cx);
-    match K::send_delete(&cx.client, &id, &ClientToken::generate(), &api).await {
+    let mut sent = K::send_delete(&cx.client, &id, &ClientToken::generate(), &api).await;
+    if settled_in_state && matches!(&sent, Err(e) if !e.is_code_in(K::NOT_FOUND)) {
+        match wait_for::<K>(cx, &id, Goal::Settled).await {
+            Ok(_) => {}
+            Err(WaitError::Gone) => return,
+            Err(e) => return failed(diags, &e),
+        }
+        // A new token: the first request failed. Had it deleted the object after
+        // all, the wait above would have found it gone.
+        sent = K::send_delete(&cx.client, &id, &ClientToken::generate(), &api).await;
+    }
+    match sent {
         Ok(()) => {}
         Err(e) if e.is_code_in(K::NOT_FOUND) => return,
         Err(e) => {
