@@ -173,11 +173,9 @@ struct Inner {
     http: reqwest::Client,
     region: String,
     credentials: CredentialProvider,
-    eci_endpoint: String,
-    ecs_endpoint: String,
-    /// The endpoints as the URLs requests are posted to, parsed once: parsing
-    /// (with IDNA host mapping) on every call was a visible share of the
-    /// provider's CPU at a thousand resources.
+    /// The URLs requests are posted to (the endpoints with a trailing `/`),
+    /// parsed once: parsing (with IDNA host mapping) on every call was a visible
+    /// share of the provider's CPU at a thousand resources.
     eci_url: reqwest::Url,
     ecs_url: reqwest::Url,
     retry: RetryPolicy,
@@ -198,21 +196,24 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("region", &self.inner.region)
             .field("credentials", &self.inner.credentials)
-            .field("eci_endpoint", &self.inner.eci_endpoint)
-            .field("ecs_endpoint", &self.inner.ecs_endpoint)
+            .field("eci_endpoint", &self.endpoint(Product::Eci))
+            .field("ecs_endpoint", &self.endpoint(Product::Ecs))
             .finish_non_exhaustive()
     }
 }
 
-fn endpoint(
+/// The URL requests to `field`'s endpoint are posted to: the configured
+/// endpoint, checked, or `default`; with a trailing `/`.
+fn post_url(
     field: &'static str,
     configured: Option<&str>,
     default: String,
-) -> Result<String, ConfigError> {
-    let Some(raw) = configured else {
-        return Ok(default);
-    };
+) -> Result<reqwest::Url, ConfigError> {
     let bad = |message: String| ConfigError { field, message };
+    let Some(raw) = configured else {
+        let url = format!("{default}/");
+        return reqwest::Url::parse(&url).map_err(|e| bad(format!("{url:?}: {e}")));
+    };
     let url = reqwest::Url::parse(raw.trim()).map_err(|e| bad(format!("{raw:?}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(bad(format!("{raw:?}: scheme must be http or https")));
@@ -223,7 +224,8 @@ fn endpoint(
     if url.query().is_some() || url.fragment().is_some() {
         return Err(bad(format!("{raw:?}: must not have a query or fragment")));
     }
-    Ok(raw.trim().trim_end_matches('/').to_owned())
+    let url = format!("{}/", raw.trim().trim_end_matches('/'));
+    reqwest::Url::parse(&url).map_err(|e| bad(format!("{raw:?}: {e}")))
 }
 
 impl Client {
@@ -260,24 +262,16 @@ impl Client {
                 message: "must be at least 1".into(),
             });
         }
-        let eci_endpoint = endpoint(
+        let eci_url = post_url(
             "eci_endpoint",
             config.eci_endpoint.as_deref(),
             Product::Eci.default_endpoint(region),
         )?;
-        let ecs_endpoint = endpoint(
+        let ecs_url = post_url(
             "ecs_endpoint",
             config.ecs_endpoint.as_deref(),
             Product::Ecs.default_endpoint(region),
         )?;
-        let post_url = |field: &'static str, base: &str| {
-            reqwest::Url::parse(&format!("{base}/")).map_err(|e| ConfigError {
-                field,
-                message: format!("{base:?}: {e}"),
-            })
-        };
-        let eci_url = post_url("eci_endpoint", &eci_endpoint)?;
-        let ecs_url = post_url("ecs_endpoint", &ecs_endpoint)?;
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
@@ -300,8 +294,6 @@ impl Client {
                 http,
                 region: region.to_owned(),
                 credentials: config.credentials,
-                eci_endpoint,
-                ecs_endpoint,
                 eci_url,
                 ecs_url,
                 retry: config.retry,
@@ -320,11 +312,16 @@ impl Client {
         &self.inner.region
     }
 
-    /// The base URL used for `product`.
+    /// The base URL used for `product` (without a trailing `/`).
     pub fn endpoint(&self, product: Product) -> &str {
+        self.post_url(product).as_str().trim_end_matches('/')
+    }
+
+    /// The URL calls to `product` are posted to.
+    fn post_url(&self, product: Product) -> &reqwest::Url {
         match product {
-            Product::Eci => &self.inner.eci_endpoint,
-            Product::Ecs => &self.inner.ecs_endpoint,
+            Product::Eci => &self.inner.eci_url,
+            Product::Ecs => &self.inner.ecs_url,
         }
     }
 
@@ -546,10 +543,7 @@ impl Client {
         pairs.push((signer::SIGNATURE_PARAM.into(), signature));
         let body = signer::form_body(&pairs);
 
-        let url = match product {
-            Product::Eci => &self.inner.eci_url,
-            Product::Ecs => &self.inner.ecs_url,
-        };
+        let url = self.post_url(product);
         let transport = |e: reqwest::Error| ApiError::Transport {
             action: action.to_owned(),
             message: redactor.scrub(&format!("POST {url}: {}", transport_message(&e))),

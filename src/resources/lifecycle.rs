@@ -286,28 +286,16 @@ pub async fn reread<K: RemoteKind>(
 pub async fn delete<K: Deletable>(cx: &Cx<Client>, state: &Value, diags: &mut Diagnostics) {
     let Some(id) = id_of(state) else { return };
     let api = api_cx(cx);
-    let failed = |diags: &mut Diagnostics, e: &WaitError<ApiError>| {
-        diags.error(
-            format!("{} {id} could not be deleted", K::NAME),
-            format!("Waiting for it to settle: {e}."),
-        )
-    };
     let settled_in_state = state
         .str_attr("status")
         .is_some_and(|s| K::SETTLED.contains(&s));
-    if !settled_in_state {
-        match wait_for::<K>(cx, &id, Goal::Settled).await {
-            Ok(_) => {}
-            Err(WaitError::Gone) => return,
-            Err(e) => return failed(diags, &e),
-        }
+    if !settled_in_state && !settle_before_delete::<K>(cx, &id, diags).await {
+        return;
     }
     let mut sent = K::send_delete(&cx.client, &id, &ClientToken::generate(), &api).await;
     if settled_in_state && matches!(&sent, Err(e) if !e.is_code_in(K::NOT_FOUND)) {
-        match wait_for::<K>(cx, &id, Goal::Settled).await {
-            Ok(_) => {}
-            Err(WaitError::Gone) => return,
-            Err(e) => return failed(diags, &e),
+        if !settle_before_delete::<K>(cx, &id, diags).await {
+            return;
         }
         // A new token: the first request failed. Had it deleted the object after
         // all, the wait above would have found it gone.
@@ -323,5 +311,25 @@ pub async fn delete<K: Deletable>(cx: &Cx<Client>, state: &Value, diags: &mut Di
     }
     if let Err(e) = wait::until_gone(cx, || K::describe(&cx.client, &id, &api)).await {
         wait::report(diags, K::NAME, &id, "deleted", "it to disappear", &e);
+    }
+}
+
+/// Waits until object `id` accepts a delete. `false` when there is nothing more
+/// to do: it is gone, or the wait failed (reported in `diags`).
+async fn settle_before_delete<K: RemoteKind>(
+    cx: &Cx<Client>,
+    id: &str,
+    diags: &mut Diagnostics,
+) -> bool {
+    match wait_for::<K>(cx, id, Goal::Settled).await {
+        Ok(_) => true,
+        Err(WaitError::Gone) => false,
+        Err(e) => {
+            diags.error(
+                format!("{} {id} could not be deleted", K::NAME),
+                format!("Waiting for it to settle: {e}."),
+            );
+            false
+        }
     }
 }
